@@ -1,0 +1,1 @@
+"""Voronka: a sales-funnel CRM whose stages are passed by verifiable facts."""

@@ -1,0 +1,22 @@
+"""Reads about users and teams, scoped to what the reader may see."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import Role, Team, User
+
+
+def user_list(*, user: User) -> QuerySet[User]:
+    """People the reader may see: everyone for admins, the own team for the others."""
+    qs = User.objects.filter(is_active=True).select_related("team")
+    if user.is_admin or user.team_id is None and user.role == Role.MARKETER:
+        return qs
+    return qs.filter(team_id=user.team_id)
+
+
+def team_list(*, user: User) -> QuerySet[Team]:
+    qs = Team.objects.all()
+    if user.is_admin or user.team_id is None and user.role == Role.MARKETER:
+        return qs
+    return qs.filter(pk=user.team_id)

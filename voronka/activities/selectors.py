@@ -1,0 +1,37 @@
+"""Reads of tasks, scoped to the reader."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from voronka.accounts.models import User
+from voronka.deals.visibility import deal_scope_q
+
+from .models import Call, Task
+
+
+def task_list(*, user: User, assignee_id: int | None = None, done: bool | None = None
+              ) -> QuerySet[Task]:
+    """Tasks assigned to the reader, plus those on deals the reader may see."""
+    qs = Task.objects.all()
+    if not user.is_admin:
+        qs = qs.filter(Q(assignee_id=user.pk)
+                       | (Q(deal__isnull=False) & deal_scope_q(user, "deal__")))
+    if assignee_id:
+        qs = qs.filter(assignee_id=assignee_id)
+    if done is not None:
+        qs = qs.filter(is_done=done)
+    return qs.select_related("deal", "assignee", "contact", "company")
+
+
+def task_overdue(*, user: User) -> QuerySet[Task]:
+    return task_list(user=user, assignee_id=user.pk, done=False).filter(
+        due_at__lt=timezone.now())
+
+
+def call_list(*, user: User) -> QuerySet[Call]:
+    if user.is_admin:
+        return Call.objects.all()
+    return Call.objects.filter(Q(user_id=user.pk)
+                               | (Q(deal__isnull=False) & deal_scope_q(user, "deal__")))

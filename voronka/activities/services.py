@@ -1,0 +1,122 @@
+"""Write use cases for tasks, notes and calls."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from voronka.accounts.models import Role, User
+from voronka.core.errors import MoveRefused, PermissionDenied, ValidationError
+from voronka.core.normalize import InvalidValue, normalize_phone
+from voronka.crm.models import Company, Contact
+from voronka.deals.models import Deal
+from voronka.deals.visibility import can_edit_deal
+
+from .models import Call, Note, Task, TaskKind
+
+
+def _subject(deal: Deal | None, contact: Contact | None, company: Company | None) -> None:
+    if deal is None and contact is None and company is None:
+        raise ValidationError({"deal": _("A task or note needs a deal, a contact or a company.")})
+
+
+def _can_act(actor: User | None, deal: Deal | None) -> None:
+    if actor is None:
+        return
+    if not actor.is_active or actor.role == Role.MARKETER:
+        raise PermissionDenied(_("You may not add activities."))
+    if deal is not None and not can_edit_deal(actor, deal):
+        raise PermissionDenied(_("You may not change this deal."))
+
+
+def _aware(value: datetime.datetime, field: str) -> datetime.datetime:
+    if not isinstance(value, datetime.datetime):
+        raise ValidationError({field: _("Enter a date and time.")})
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
+
+
+@transaction.atomic
+def task_create(*, actor: User | None, text: str, due_at: datetime.datetime,
+                assignee: User | None = None, kind: str = TaskKind.OTHER,
+                deal: Deal | None = None, contact: Contact | None = None,
+                company: Company | None = None) -> Task:
+    _subject(deal, contact, company)
+    _can_act(actor, deal)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("This field is required.")})
+    if kind not in TaskKind.values:
+        raise ValidationError({"kind": _("Unknown task kind.")})
+    assignee = assignee or (deal.owner if deal is not None else actor)
+    if assignee is None:
+        raise ValidationError({"assignee": _("This field is required.")})
+    if not assignee.is_active or assignee.role == Role.MARKETER:
+        raise ValidationError({"assignee": _("This user cannot take tasks.")})
+    return Task.objects.create(deal=deal, contact=contact, company=company, assignee=assignee,
+                               created_by=actor, kind=kind, text=text,
+                               due_at=_aware(due_at, "due_at"))
+
+
+@transaction.atomic
+def task_complete(*, task: Task, actor: User | None, result: str = "",
+                  done_at: datetime.datetime | None = None) -> Task:
+    """Mark done with its result; a done task of a kind can be the fact a stage waits for."""
+    locked = Task.objects.select_for_update(of=("self",)).select_related("deal").get(
+        pk=task.pk)
+    if actor is not None and locked.assignee_id != actor.pk:
+        _can_act(actor, locked.deal)
+        if locked.deal is None and not (actor.is_admin or actor.is_head):
+            raise PermissionDenied(_("You may not complete this task."))
+    if locked.is_done:
+        raise MoveRefused(_("The task is already done."))
+    locked.is_done = True
+    locked.done_at = done_at or timezone.now()
+    locked.result = (result or "").strip()
+    locked.save(update_fields=["is_done", "done_at", "result"])
+    task.is_done, task.done_at, task.result = locked.is_done, locked.done_at, locked.result
+    return locked
+
+
+@transaction.atomic
+def note_create(*, actor: User | None, text: str, deal: Deal | None = None,
+                contact: Contact | None = None, company: Company | None = None,
+                created_at: datetime.datetime | None = None) -> Note:
+    _subject(deal, contact, company)
+    _can_act(actor, deal)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("This field is required.")})
+    return Note.objects.create(deal=deal, contact=contact, company=company, author=actor,
+                               text=text, created_at=created_at or timezone.now())
+
+
+@transaction.atomic
+def call_log(*, actor: User | None, direction: str, phone: str, started_at: datetime.datetime,
+             duration_seconds: int = 0, answered: bool = True, recording_url: str = "",
+             user: User | None = None, deal: Deal | None = None,
+             contact: Contact | None = None, provider_call_id: str = "") -> Call:
+    """Record a call; it keeps the stage its deal was on, so minutes can be read per stage."""
+    _can_act(actor, deal)
+    errors: dict[str, str] = {}
+    if direction not in Call.Direction.values:
+        errors["direction"] = _("Unknown call direction.")
+    try:
+        phone = normalize_phone(phone)
+    except InvalidValue as exc:
+        errors["phone"] = str(exc)
+    if isinstance(duration_seconds, bool) or not isinstance(duration_seconds, int) \
+            or duration_seconds < 0:
+        errors["duration_seconds"] = _("Enter a whole number of seconds, 0 or more.")
+    if recording_url and not str(recording_url).startswith(("http://", "https://")):
+        errors["recording_url"] = _("Enter an http(s) address.")
+    if errors:
+        raise ValidationError(errors)
+    return Call.objects.create(
+        direction=direction, phone=phone, started_at=_aware(started_at, "started_at"),
+        duration_seconds=duration_seconds if answered else 0, answered=answered,
+        recording_url=recording_url or "", provider_call_id=(provider_call_id or "")[:200],
+        user=user or actor, deal=deal, contact=contact,
+        stage_id=deal.stage_id if deal is not None else None)

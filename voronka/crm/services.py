@@ -1,0 +1,147 @@
+"""Write use cases for companies and contacts; every field change is audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from voronka.accounts.models import Role, User
+from voronka.core.audit import record_changes, snapshot
+from voronka.core.errors import PermissionDenied, ValidationError
+from voronka.core.normalize import InvalidValue, normalize_email, normalize_phone
+
+from .models import Company, Contact, ContactEmail, ContactPhone
+
+COMPANY_FIELDS = ("name", "inn", "website", "address", "owner")
+CONTACT_FIELDS = ("full_name", "position", "company", "owner")
+
+
+def _can_write(actor: User | None) -> None:
+    if actor is not None and (not actor.is_active or actor.role == Role.MARKETER):
+        raise PermissionDenied(_("You may not change contacts and companies."))
+
+
+def _required(value: str, field: str, limit: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: _("This field is required.")})
+    if len(value) > limit:
+        raise ValidationError({field: _("At most %(n)d characters.") % {"n": limit}})
+    return value
+
+
+def _clean_inn(inn: str) -> str:
+    inn = (inn or "").strip()
+    if inn and (not inn.isdigit() or len(inn) not in (10, 12)):
+        raise ValidationError({"inn": _("An INN has 10 or 12 digits.")})
+    return inn
+
+
+@transaction.atomic
+def company_create(*, actor: User | None, name: str, inn: str = "", website: str = "",
+                   address: str = "", owner: User | None = None) -> Company:
+    _can_write(actor)
+    return Company.objects.create(
+        name=_required(name, "name", 300), inn=_clean_inn(inn), website=(website or "").strip(),
+        address=(address or "").strip(), owner=owner or actor)
+
+
+@transaction.atomic
+def company_update(*, company: Company, actor: User | None, **changes) -> Company:
+    _can_write(actor)
+    unknown = set(changes) - set(COMPANY_FIELDS)
+    if unknown:
+        raise ValidationError({n: _("This field cannot be changed here.") for n in unknown})
+    before = snapshot(company, COMPANY_FIELDS)
+    if "name" in changes:
+        company.name = _required(changes["name"], "name", 300)
+    if "inn" in changes:
+        company.inn = _clean_inn(changes["inn"])
+    for name in ("website", "address"):
+        if name in changes:
+            setattr(company, name, (changes[name] or "").strip())
+    if "owner" in changes:
+        company.owner = changes["owner"]
+    company.save()
+    record_changes(entity="company", object_id=company.pk, before=before,
+                   after=snapshot(company, COMPANY_FIELDS), user=actor)
+    return company
+
+
+def _clean_phones(phones: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for i, raw in enumerate(phones):
+        try:
+            number = normalize_phone(raw)
+        except InvalidValue as exc:
+            raise ValidationError({f"phones.{i}": str(exc)}) from exc
+        if number not in out:
+            out.append(number)
+    return out
+
+
+def _clean_emails(emails: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for i, raw in enumerate(emails):
+        try:
+            email = normalize_email(raw)
+        except InvalidValue as exc:
+            raise ValidationError({f"emails.{i}": str(exc)}) from exc
+        if email not in out:
+            out.append(email)
+    return out
+
+
+@transaction.atomic
+def contact_create(*, actor: User | None, full_name: str, phones: Iterable[str] = (),
+                   emails: Iterable[str] = (), position: str = "",
+                   company: Company | None = None, owner: User | None = None) -> Contact:
+    """Create a contact; phones are stored in E.164 and e-mails lower-cased."""
+    _can_write(actor)
+    name = _required(full_name, "full_name", 300)
+    phone_list, email_list = _clean_phones(phones), _clean_emails(emails)
+    contact = Contact.objects.create(full_name=name, position=(position or "").strip()[:200],
+                                     company=company, owner=owner or actor)
+    ContactPhone.objects.bulk_create([ContactPhone(contact=contact, number=n) for n in phone_list])
+    ContactEmail.objects.bulk_create([ContactEmail(contact=contact, email=e) for e in email_list])
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, actor: User | None, phones: Iterable[str] | None = None,
+                   emails: Iterable[str] | None = None, **changes) -> Contact:
+    _can_write(actor)
+    unknown = set(changes) - set(CONTACT_FIELDS)
+    if unknown:
+        raise ValidationError({n: _("This field cannot be changed here.") for n in unknown})
+    before = snapshot(contact, CONTACT_FIELDS)
+    before["phones"] = ", ".join(contact.phones.values_list("number", flat=True))
+    before["emails"] = ", ".join(contact.emails.values_list("email", flat=True))
+    if "full_name" in changes:
+        contact.full_name = _required(changes["full_name"], "full_name", 300)
+    if "position" in changes:
+        contact.position = (changes["position"] or "").strip()[:200]
+    for name in ("company", "owner"):
+        if name in changes:
+            setattr(contact, name, changes[name])
+    contact.save()
+    if phones is not None:
+        numbers = _clean_phones(phones)
+        contact.phones.exclude(number__in=numbers).delete()
+        have = set(contact.phones.values_list("number", flat=True))
+        ContactPhone.objects.bulk_create(
+            [ContactPhone(contact=contact, number=n) for n in numbers if n not in have])
+    if emails is not None:
+        addresses = _clean_emails(emails)
+        contact.emails.exclude(email__in=addresses).delete()
+        have = set(contact.emails.values_list("email", flat=True))
+        ContactEmail.objects.bulk_create(
+            [ContactEmail(contact=contact, email=e) for e in addresses if e not in have])
+    after = snapshot(contact, CONTACT_FIELDS)
+    after["phones"] = ", ".join(contact.phones.values_list("number", flat=True))
+    after["emails"] = ", ".join(contact.emails.values_list("email", flat=True))
+    record_changes(entity="contact", object_id=contact.pk, before=before, after=after,
+                   user=actor)
+    return contact

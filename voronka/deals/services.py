@@ -1,0 +1,249 @@
+"""Write use cases for deals. Stage changes live in ``moves`` and are re-exported here."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from voronka.accounts.models import Role, User
+from voronka.core.audit import record_changes, snapshot
+from voronka.core.errors import Conflict, PermissionDenied, ValidationError
+from voronka.crm.models import Company, Contact, ContactRole
+from voronka.pipelines.fields import FieldValueError, clean_custom_value
+from voronka.pipelines.models import CustomField, Pipeline, Stage, StageRequirement
+
+from .models import Deal, DealContact, DealFact, Payment, Transition
+from .moves import deal_archive, deal_correct, deal_move, deal_reopen, deal_win  # noqa: F401
+from .visibility import can_edit_deal, can_use_pipeline
+
+MONEY_MAX = Decimal("999999999999.99")
+PLAIN_FIELDS = ("title", "source", "utm_source", "utm_medium", "utm_campaign", "utm_term",
+                "utm_content")
+AUDITED_FIELDS = ("title", "budget", "owner", "company", "source", "utm_source", "utm_medium",
+                  "utm_campaign", "utm_term", "utm_content", "expected_close_date")
+
+
+def parse_money(raw: Any, field: str, *, allow_zero: bool = True) -> Decimal:
+    """A money amount as Decimal with two places, or ValidationError naming ``field``."""
+    if isinstance(raw, float | bool):
+        raw = str(raw) if isinstance(raw, float) else "x"
+    try:
+        value = Decimal(str(raw).replace(" ", "").replace(",", ".")).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationError({field: _("Enter an amount of money.")}) from exc
+    if not value.is_finite() or value < 0 or value > MONEY_MAX or (not allow_zero and not value):
+        raise ValidationError({field: _("Enter an amount between 0.01 and %(max)s.")
+                               % {"max": MONEY_MAX}})
+    return value
+
+
+def _clean_custom(pipeline: Pipeline, current: dict, changes: dict[str, Any]) -> dict:
+    fields = {f.code: f for f in CustomField.objects.filter(pipeline=pipeline)}
+    result, errors = dict(current or {}), {}
+    for code, raw in changes.items():
+        field = fields.get(code)
+        if field is None:
+            errors[f"custom_fields.{code}"] = _("No such field in this pipeline.")
+            continue
+        try:
+            value = clean_custom_value(field, raw)
+        except FieldValueError as exc:
+            errors[f"custom_fields.{code}"] = str(exc)
+            continue
+        if value is None:
+            result.pop(code, None)
+        else:
+            result[code] = value
+    if errors:
+        raise ValidationError(errors)
+    return result
+
+
+def _check_owner(actor: User | None, owner: User, pipeline: Pipeline) -> None:
+    if not owner.is_active or owner.role not in (Role.MANAGER, Role.HEAD, Role.ADMIN):
+        raise ValidationError({"owner": _("This user cannot own deals.")})
+    if actor is None or actor.is_admin:
+        return
+    if actor.role == Role.MANAGER and owner.pk != actor.pk:
+        raise PermissionDenied(_("A manager can only own deals themself."))
+    if actor.role == Role.HEAD and owner.team_id != actor.team_id:
+        raise ValidationError({"owner": _("The owner must be in your team.")})
+
+
+@transaction.atomic
+def deal_create(
+    *,
+    actor: User | None,
+    pipeline: Pipeline,
+    title: str,
+    owner: User | None = None,
+    stage: Stage | None = None,
+    budget: Any = Decimal("0"),
+    company: Company | None = None,
+    contacts: list[tuple[Contact, str]] | None = None,
+    source: str = "",
+    utm: dict[str, str] | None = None,
+    expected_close_date: datetime.date | None = None,
+    custom_fields: dict[str, Any] | None = None,
+    created_at: datetime.datetime | None = None,
+) -> Deal:
+    """Create a deal on the first stage (or on ``stage``, if every earlier stage's facts hold)."""
+    if not can_use_pipeline(actor, pipeline):
+        raise PermissionDenied(_("You may not create deals in this pipeline."))
+    owner = owner or actor
+    if owner is None:
+        raise ValidationError({"owner": _("This field is required.")})
+    _check_owner(actor, owner, pipeline)
+    title = (title or "").strip()
+    errors: dict[str, str] = {}
+    if not title:
+        errors["title"] = _("This field is required.")
+    elif len(title) > 300:
+        errors["title"] = _("At most %(n)d characters.") % {"n": 300}
+    utm = utm or {}
+    unknown = set(utm) - {"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"}
+    if unknown:
+        errors[sorted(unknown)[0]] = _("Unknown UTM field.")
+    if errors:
+        raise ValidationError(errors)
+    first = Stage.objects.filter(pipeline=pipeline).order_by("position", "id").first()
+    if first is None:
+        raise ValidationError({"pipeline": _("The pipeline has no stages.")})
+    if stage is not None and stage.pipeline_id != pipeline.pk:
+        raise ValidationError({"stage": _("The stage is not in this pipeline.")})
+    now = created_at or timezone.now()
+    deal = Deal.objects.create(
+        title=title, pipeline=pipeline, stage=first, furthest_stage=first, owner=owner,
+        budget=parse_money(budget, "budget"), company=company, source=(source or "").strip(),
+        expected_close_date=expected_close_date,
+        custom_fields=_clean_custom(pipeline, {}, custom_fields or {}),
+        created_at=now, created_by=actor, stage_entered_at=now,
+        **{k: (v or "").strip()[:200] for k, v in utm.items()},
+    )
+    for contact, role in contacts or []:
+        _attach(deal, contact, role)
+    Transition.objects.create(deal=deal, pipeline=pipeline, kind=Transition.Kind.CREATED,
+                              from_stage=None, to_stage=first, at=now, by=actor,
+                              owner=owner)
+    if stage is not None and stage.pk != first.pk:
+        deal_move(deal=deal, to_stage=stage, actor=actor)
+    return deal
+
+
+@transaction.atomic
+def deal_update(*, deal: Deal, actor: User | None, expected_version: int | None = None,
+                **changes: Any) -> Deal:
+    """Change a deal's own fields (never its stage or status); every change is audited."""
+    locked = (Deal.objects.select_for_update(of=("self",))
+              .select_related("pipeline", "owner").get(pk=deal.pk))
+    if not can_edit_deal(actor, locked):
+        raise PermissionDenied(_("You may not change this deal."))
+    expected = deal.version if expected_version is None else expected_version
+    if locked.version != expected:
+        raise Conflict(_("The deal was changed by someone else; reload it and try again."),
+                       current_version=locked.version)
+    allowed = set(AUDITED_FIELDS) | {"custom_fields"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed here.")
+                               for name in sorted(unknown)})
+    before = snapshot(locked, AUDITED_FIELDS)
+    before_custom = dict(locked.custom_fields or {})
+    for name in PLAIN_FIELDS:
+        if name in changes:
+            value = (changes[name] or "").strip()
+            if name == "title" and not value:
+                raise ValidationError({"title": _("This field is required.")})
+            setattr(locked, name, value[:300 if name == "title" else 200])
+    if "budget" in changes:
+        locked.budget = parse_money(changes["budget"], "budget")
+    if "expected_close_date" in changes:
+        locked.expected_close_date = changes["expected_close_date"]
+    if "company" in changes:
+        locked.company = changes["company"]
+    if "owner" in changes and changes["owner"] != locked.owner:
+        if actor is not None and actor.role == Role.MANAGER:
+            raise PermissionDenied(_("Only a head of sales can hand a deal to someone else."))
+        _check_owner(actor, changes["owner"], locked.pipeline)
+        locked.owner = changes["owner"]
+    if "custom_fields" in changes:
+        locked.custom_fields = _clean_custom(locked.pipeline, before_custom,
+                                             changes["custom_fields"] or {})
+    locked.version += 1
+    locked.save()
+    now = timezone.now()
+    record_changes(entity="deal", object_id=locked.pk, before=before,
+                   after=snapshot(locked, AUDITED_FIELDS), user=actor, at=now)
+    keys = set(before_custom) | set(locked.custom_fields)
+    record_changes(entity="deal", object_id=locked.pk,
+                   before={f"custom_fields.{k}": before_custom.get(k) for k in keys},
+                   after={f"custom_fields.{k}": locked.custom_fields.get(k) for k in keys},
+                   user=actor, at=now)
+    if deal is not locked:
+        deal.refresh_from_db()
+    return locked
+
+
+def _attach(deal: Deal, contact: Contact, role: str) -> DealContact:
+    if role not in ContactRole.values:
+        raise ValidationError({"role": _("Unknown contact role.")})
+    link, created = DealContact.objects.get_or_create(deal=deal, contact=contact,
+                                                      defaults={"role": role})
+    if not created and link.role != role:
+        link.role = role
+        link.save(update_fields=["role"])
+    return link
+
+
+@transaction.atomic
+def deal_contact_attach(*, deal: Deal, contact: Contact, role: str = ContactRole.OTHER,
+                        actor: User | None) -> DealContact:
+    if not can_edit_deal(actor, deal):
+        raise PermissionDenied(_("You may not change this deal."))
+    link = _attach(deal, contact, role)
+    record_changes(entity="deal", object_id=deal.pk, before={"contacts": ""},
+                   after={"contacts": f"+{contact.pk}:{contact} ({role})"}, user=actor)
+    return link
+
+
+@transaction.atomic
+def deal_contact_detach(*, deal: Deal, contact: Contact, actor: User | None) -> None:
+    if not can_edit_deal(actor, deal):
+        raise PermissionDenied(_("You may not change this deal."))
+    deleted, _n = DealContact.objects.filter(deal=deal, contact=contact).delete()
+    if deleted:
+        record_changes(entity="deal", object_id=deal.pk, before={"contacts": ""},
+                       after={"contacts": f"-{contact.pk}:{contact}"}, user=actor)
+
+
+@transaction.atomic
+def deal_fact_confirm(*, deal: Deal, requirement: StageRequirement, actor: User,
+                      comment: str = "") -> DealFact:
+    """A user vouches for a named fact; who and when are recorded for good."""
+    if actor is None or not can_edit_deal(actor, deal):
+        raise PermissionDenied(_("You may not change this deal."))
+    if (requirement.kind != StageRequirement.Kind.FACT_CONFIRMED
+            or requirement.stage.pipeline_id != deal.pipeline_id):
+        raise ValidationError({"requirement": _("This is not a fact of the deal's pipeline.")})
+    fact, _created = DealFact.objects.get_or_create(
+        deal=deal, requirement=requirement,
+        defaults={"confirmed_by": actor, "comment": (comment or "").strip()[:500]})
+    return fact
+
+
+@transaction.atomic
+def payment_create(*, deal: Deal, amount: Any, paid_on: datetime.date | None = None,
+                   reference: str = "", actor: User | None) -> Payment:
+    if not can_edit_deal(actor, deal):
+        raise PermissionDenied(_("You may not change this deal."))
+    if paid_on is not None and not isinstance(paid_on, datetime.date):
+        raise ValidationError({"paid_on": _("Enter a date.")})
+    return Payment.objects.create(
+        deal=deal, amount=parse_money(amount, "amount", allow_zero=False),
+        paid_on=paid_on or timezone.localdate(), reference=(reference or "").strip()[:200],
+        created_by=actor)

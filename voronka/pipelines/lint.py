@@ -1,0 +1,97 @@
+"""The funnel linter: checks a pipeline's design against the method (seed 003) and says what
+is wrong. It never forbids anything; findings are advice, in every UI language."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .models import Pipeline, Stage, StageRequirement
+
+MIN_STAGES, MAX_STAGES = 4, 7
+
+# "Pockets": stages used as storage, with no goal for the manager (seed 003, "Карман").
+POCKET_PATTERNS = [
+    r"\bдума[юе]т", r"неразобран", r"ждут?\s+своего\s+часа", r"пока\s+не\s+нужн",
+    r"отложен", r"на\s+потом", r"\bархив",
+    r"\bthinking\b", r"\bunsorted\b", r"\bbacklog\b", r"\bon\s+hold\b", r"\blater\b",
+    r"\bparking\b",
+]
+# Status names: they say where the deal is, not which fact the stage aims at ("Этапы-статусы").
+STATUS_PATTERNS = [
+    r"^переговоры$", r"уточнение\s+информации", r"^в\s+процессе$", r"^обсуждение$",
+    r"^холодн", r"^т[её]пл", r"^горяч", r"^cold\b", r"^warm\b", r"^hot\b",
+    r"^negotiations?$", r"^in\s+progress$", r"^discussion$", r"^information\s+gathering$",
+]
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    stage_id: int | None
+    message: dict[str, str] = field(default_factory=dict)
+
+    def text(self, lang: str | None = None) -> str:
+        lang = lang or translation.get_language() or "en"
+        return self.message.get(lang[:2]) or self.message.get("en", "")
+
+
+def _bilingual(fmt, **params) -> dict[str, str]:
+    out = {}
+    for lang in ("ru", "en"):
+        with translation.override(lang):
+            out[lang] = fmt() % params if params else fmt()
+    return out
+
+
+def _matches(patterns: list[str], name: str) -> bool:
+    text = name.strip().lower()
+    return any(re.search(p, text) for p in patterns)
+
+
+def lint_stages(stages: list[Stage], requirement_counts: dict[int, int],
+                first_stage_requires_budget: bool) -> list[Finding]:
+    findings: list[Finding] = []
+    n = len(stages)
+    if n < MIN_STAGES:
+        findings.append(Finding("too_few_stages", None, _bilingual(
+            lambda: _("Only %(n)d stages: a working funnel has 4 to 7."), n=n)))
+    if n > MAX_STAGES:
+        findings.append(Finding("too_many_stages", None, _bilingual(
+            lambda: _("%(n)d stages: a working funnel has 4 to 7; merge stages whose facts "
+                      "come together."), n=n)))
+    for stage in stages:
+        if _matches(POCKET_PATTERNS, stage.name):
+            findings.append(Finding("pocket_stage", stage.pk, _bilingual(
+                lambda: _("“%(name)s” is a pocket: a place to store deals, with no goal for "
+                          "the manager. Decide whether to work the deal; if so, put it on a "
+                          "stage with a goal."), name=stage.name)))
+        elif _matches(STATUS_PATTERNS, stage.name):
+            findings.append(Finding("status_stage", stage.pk, _bilingual(
+                lambda: _("“%(name)s” is a status, not a process with a goal: name the stage "
+                          "by what the manager achieves on it (e.g. “Согласовываю ТЗ”)."),
+                name=stage.name)))
+        if not requirement_counts.get(stage.pk):
+            findings.append(Finding("no_exit_requirement", stage.pk, _bilingual(
+                lambda: _("“%(name)s” has no exit requirement: the move is a feeling, not a "
+                          "fact. Add the fact that ends the stage."), name=stage.name)))
+    if stages and not first_stage_requires_budget:
+        findings.append(Finding("budget_not_from_first_stage", stages[0].pk, _bilingual(
+            lambda: _("The first stage does not require the budget: count and budget matter "
+                      "on every stage, so set the budget from the first one."))))
+    return findings
+
+
+def pipeline_lint(pipeline: Pipeline) -> list[Finding]:
+    """Findings for a stored pipeline."""
+    stages = list(pipeline.stages.order_by("position", "id"))
+    reqs = StageRequirement.objects.filter(stage__pipeline=pipeline)
+    counts: dict[int, int] = {}
+    for stage_id in reqs.values_list("stage_id", flat=True):
+        counts[stage_id] = counts.get(stage_id, 0) + 1
+    first_budget = bool(stages) and reqs.filter(
+        stage=stages[0], kind=StageRequirement.Kind.FIELD_FILLED, field_name="budget").exists()
+    return lint_stages(stages, counts, first_budget)

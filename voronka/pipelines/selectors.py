@@ -1,0 +1,24 @@
+"""Reads of pipelines, scoped: a user sees the pipelines of their team (admins see all)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from voronka.accounts.models import Role, User
+from voronka.core.errors import NotFound
+
+from .models import Pipeline
+
+
+def pipeline_list(*, user: User) -> QuerySet[Pipeline]:
+    qs = Pipeline.objects.filter(is_active=True).select_related("team")
+    if user.is_admin or (user.role == Role.MARKETER and user.team_id is None):
+        return qs
+    return qs.filter(team_id=user.team_id)
+
+
+def pipeline_get(*, user: User, pk) -> Pipeline:
+    try:
+        return pipeline_list(user=user).prefetch_related("stages").get(pk=int(pk))
+    except (Pipeline.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("pipeline") from exc

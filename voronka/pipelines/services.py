@@ -1,0 +1,224 @@
+"""Write use cases for pipelines, stages, exit requirements, loss reasons and custom fields."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from voronka.accounts.models import Team, User
+from voronka.core.errors import PermissionDenied, ValidationError
+from voronka.deals.gates import BUILTIN_FIELDS
+from voronka.deals.visibility import can_manage_pipeline
+
+from .models import CustomField, LossReason, Pipeline, Stage, StageRequirement
+
+Kind = StageRequirement.Kind
+
+
+def _manage(actor: User | None, pipeline: Pipeline) -> None:
+    if not can_manage_pipeline(actor, pipeline):
+        raise PermissionDenied(_("Only an administrator or the team's head can change this "
+                                 "pipeline."))
+
+
+def _name(value: str, field: str = "name", limit: int = 200) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: _("This field is required.")})
+    if len(value) > limit:
+        raise ValidationError({field: _("At most %(n)d characters.") % {"n": limit}})
+    return value
+
+
+@transaction.atomic
+def pipeline_create(*, actor: User | None, team: Team, name: str,
+                    stages: list[dict[str, Any]] | None = None,
+                    loss_reasons: list[str] | None = None) -> Pipeline:
+    """Create a pipeline, optionally with its stages ({"name", "goal", …}) and loss reasons."""
+    if actor is not None and not (actor.is_admin or (actor.is_head and actor.team_id == team.pk)):
+        raise PermissionDenied(_("Only an administrator or the team's head can add pipelines."))
+    name = _name(name)
+    if Pipeline.objects.filter(team=team, name=name).exists():
+        raise ValidationError({"name": _("The team already has a pipeline with this name.")})
+    position = (Pipeline.objects.aggregate(m=Max("position"))["m"] or 0) + 1
+    pipeline = Pipeline.objects.create(team=team, name=name, position=position)
+    for spec in stages or []:
+        stage_create(actor=actor, pipeline=pipeline, **spec)
+    for reason in loss_reasons or []:
+        loss_reason_create(actor=actor, pipeline=pipeline, name=reason)
+    return pipeline
+
+
+def _clean_stage_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "name" in fields:
+        out["name"] = _name(fields["name"])
+    if "goal" in fields:
+        out["goal"] = (fields["goal"] or "").strip()[:500]
+    if "time_limit_hours" in fields:
+        value = fields["time_limit_hours"]
+        if value in (None, "", 0):
+            out["time_limit_hours"] = None
+        elif isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 24 * 365:
+            out["time_limit_hours"] = value
+        else:
+            raise ValidationError({"time_limit_hours": _("Enter whole hours from 1 to 8760.")})
+    if "probability" in fields:
+        value = fields["probability"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+            raise ValidationError({"probability": _("Enter a percentage from 0 to 100.")})
+        out["probability"] = value
+    return out
+
+
+@transaction.atomic
+def stage_create(*, actor: User | None, pipeline: Pipeline, name: str, goal: str = "",
+                 time_limit_hours: int | None = None, probability: int = 0,
+                 position: int | None = None,
+                 requirements: list[dict[str, Any]] | None = None) -> Stage:
+    """Add a stage at the end (or at ``position``, shifting later stages)."""
+    _manage(actor, pipeline)
+    fields = _clean_stage_fields({"name": name, "goal": goal, "probability": probability,
+                                  "time_limit_hours": time_limit_hours})
+    stages = list(Stage.objects.select_for_update().filter(pipeline=pipeline)
+                  .order_by("position", "id"))
+    index = len(stages) if position is None else max(0, min(position, len(stages)))
+    stage = Stage(pipeline=pipeline, position=index, **fields)
+    stages.insert(index, stage)
+    stage.save()
+    _renumber(stages)
+    for spec in requirements or []:
+        requirement_create(actor=actor, stage=stage, **spec)
+    return stage
+
+
+def _renumber(stages: list[Stage]) -> None:
+    for i, stage in enumerate(stages):
+        if stage.position != i:
+            stage.position = i
+            Stage.objects.filter(pk=stage.pk).update(position=i)
+
+
+@transaction.atomic
+def stage_update(*, actor: User | None, stage: Stage, **changes: Any) -> Stage:
+    _manage(actor, stage.pipeline)
+    unknown = set(changes) - {"name", "goal", "time_limit_hours", "probability"}
+    if unknown:
+        raise ValidationError({n: _("This field cannot be changed here.") for n in unknown})
+    for name, value in _clean_stage_fields(changes).items():
+        setattr(stage, name, value)
+    stage.save()
+    return stage
+
+
+@transaction.atomic
+def stage_reorder(*, actor: User | None, pipeline: Pipeline, stage_ids: list[int]) -> None:
+    """Set the stage order. Deals stay on their stages; only the order of the funnel changes."""
+    _manage(actor, pipeline)
+    stages = {s.pk: s for s in Stage.objects.select_for_update().filter(pipeline=pipeline)}
+    if sorted(stage_ids) != sorted(stages):
+        raise ValidationError({"stage_ids": _("List every stage of the pipeline once.")})
+    _renumber([stages[pk] for pk in stage_ids])
+
+
+@transaction.atomic
+def stage_delete(*, actor: User | None, stage: Stage) -> None:
+    _manage(actor, stage.pipeline)
+    from voronka.deals.models import Deal, Transition
+
+    if Deal.objects.filter(stage=stage).exists() or Transition.objects.filter(
+            to_stage=stage).exists():
+        raise ValidationError({"stage": _("The stage has deals or history; it cannot be "
+                                          "deleted.")})
+    pipeline = stage.pipeline
+    stage.delete()
+    _renumber(list(Stage.objects.filter(pipeline=pipeline).order_by("position", "id")))
+
+
+def _share(value: Any) -> Decimal:
+    try:
+        share = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationError({"payment_share": _("Enter a share from 0.001 to 1.")}) from exc
+    if not share.is_finite() or not Decimal("0.001") <= share <= 1:
+        raise ValidationError({"payment_share": _("Enter a share from 0.001 to 1.")})
+    return share
+
+
+@transaction.atomic
+def requirement_create(*, actor: User | None, stage: Stage, kind: str, field_name: str = "",
+                       custom_field: CustomField | str | None = None, task_kind: str = "",
+                       payment_share: Any = None, fact_name: str = "") -> StageRequirement:
+    """Add an exit requirement to a stage; each kind names what it needs."""
+    from voronka.activities.models import TaskKind
+
+    _manage(actor, stage.pipeline)
+    req = StageRequirement(stage=stage, kind=kind)
+    if kind == Kind.FIELD_FILLED:
+        if isinstance(custom_field, str):
+            custom_field = CustomField.objects.filter(pipeline=stage.pipeline_id,
+                                                      code=custom_field).first()
+            if custom_field is None:
+                raise ValidationError({"custom_field": _("No such field in this pipeline.")})
+        if custom_field is not None:
+            if custom_field.pipeline_id != stage.pipeline_id:
+                raise ValidationError({"custom_field": _("No such field in this pipeline.")})
+            req.custom_field = custom_field
+        elif field_name in BUILTIN_FIELDS:
+            req.field_name = field_name
+        else:
+            raise ValidationError({"field_name": _("Choose a deal field.")})
+    elif kind == Kind.TASK_COMPLETED:
+        if task_kind not in TaskKind.values:
+            raise ValidationError({"task_kind": _("Unknown task kind.")})
+        req.task_kind = task_kind
+    elif kind == Kind.PAYMENT_RECEIVED:
+        req.payment_share = _share(payment_share if payment_share is not None else 1)
+    elif kind == Kind.FACT_CONFIRMED:
+        req.fact_name = _name(fact_name, "fact_name")
+    elif kind not in (Kind.CONTACT_ATTACHED, Kind.COMPANY_ATTACHED):
+        raise ValidationError({"kind": _("Unknown requirement kind.")})
+    req.position = (stage.requirements.aggregate(m=Max("position"))["m"] or 0) + 1
+    req.save()
+    return req
+
+
+@transaction.atomic
+def requirement_delete(*, actor: User | None, requirement: StageRequirement) -> None:
+    _manage(actor, requirement.stage.pipeline)
+    requirement.delete()
+
+
+@transaction.atomic
+def loss_reason_create(*, actor: User | None, pipeline: Pipeline, name: str) -> LossReason:
+    _manage(actor, pipeline)
+    name = _name(name)
+    if LossReason.objects.filter(pipeline=pipeline, name=name).exists():
+        raise ValidationError({"name": _("This reason already exists.")})
+    position = (pipeline.loss_reasons.aggregate(m=Max("position"))["m"] or 0) + 1
+    return LossReason.objects.create(pipeline=pipeline, name=name, position=position)
+
+
+@transaction.atomic
+def custom_field_create(*, actor: User | None, pipeline: Pipeline, name: str, kind: str,
+                        code: str = "", choices: list[str] | None = None) -> CustomField:
+    _manage(actor, pipeline)
+    name = _name(name)
+    if kind not in CustomField.Kind.values:
+        raise ValidationError({"kind": _("Unknown field type.")})
+    code = slugify(code or name).replace("-", "_")[:60]
+    if not code:  # a Cyrillic name slugifies to nothing
+        code = f"field_{pipeline.custom_fields.count() + 1}"
+    if CustomField.objects.filter(pipeline=pipeline, code=code).exists():
+        raise ValidationError({"code": _("The pipeline already has a field with this code.")})
+    clean_choices = [str(c).strip() for c in (choices or []) if str(c).strip()]
+    if kind == CustomField.Kind.CHOICE and not clean_choices:
+        raise ValidationError({"choices": _("A choice field needs at least one choice.")})
+    position = (pipeline.custom_fields.aggregate(m=Max("position"))["m"] or 0) + 1
+    return CustomField.objects.create(pipeline=pipeline, name=name, kind=kind, code=code,
+                                      choices=clean_choices, position=position)
