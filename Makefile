@@ -6,7 +6,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/voronka
 PYTEST_ARGS ?=
 XDIST  ?= -n 2
 
-.PHONY: demo install assets messages migrate serve test test-sqlite test-postgres pg-up lint bench clean
+.PHONY: demo install assets static messages migrate serve test test-sqlite test-postgres pg-up lint bench clean
 
 $(BIN)/voronka: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,10 @@ $(BIN)/voronka: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(BIN)/voronka
 
-install: $(BIN)/voronka messages assets
+install: $(BIN)/voronka messages assets static
+
+static: $(BIN)/voronka assets
+	$(BIN)/voronka manage collectstatic --noinput -v0
 
 # Front-end packages come from npm through package.json + lock file (never a CDN).
 assets:
