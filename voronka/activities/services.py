@@ -42,7 +42,10 @@ def _aware(value: datetime.datetime, field: str) -> datetime.datetime:
 def task_create(*, actor: User | None, text: str, due_at: datetime.datetime,
                 assignee: User | None = None, kind: str = TaskKind.OTHER,
                 deal: Deal | None = None, contact: Contact | None = None,
-                company: Company | None = None) -> Task:
+                company: Company | None = None,
+                created_at: datetime.datetime | None = None) -> Task:
+    """Create a task. ``created_at`` is a past time from a trusted caller (demo, import);
+    no view or API endpoint passes it."""
     _subject(deal, contact, company)
     _can_act(actor, deal)
     text = (text or "").strip()
@@ -57,7 +60,8 @@ def task_create(*, actor: User | None, text: str, due_at: datetime.datetime,
         raise ValidationError({"assignee": _("This user cannot take tasks.")})
     return Task.objects.create(deal=deal, contact=contact, company=company, assignee=assignee,
                                created_by=actor, kind=kind, text=text,
-                               due_at=_aware(due_at, "due_at"))
+                               due_at=_aware(due_at, "due_at"),
+                               created_at=created_at or timezone.now())
 
 
 @transaction.atomic

@@ -137,8 +137,9 @@ def deal_create(
 
 @transaction.atomic
 def deal_update(*, deal: Deal, actor: User | None, expected_version: int | None = None,
-                **changes: Any) -> Deal:
-    """Change a deal's own fields (never its stage or status); every change is audited."""
+                at: datetime.datetime | None = None, **changes: Any) -> Deal:
+    """Change a deal's own fields (never its stage or status); every change is audited.
+    ``at`` is a past time from a trusted caller (demo, import); no view passes it."""
     locked = (Deal.objects.select_for_update(of=("self",))
               .select_related("pipeline", "owner").get(pk=deal.pk))
     if not can_edit_deal(actor, locked):
@@ -176,7 +177,7 @@ def deal_update(*, deal: Deal, actor: User | None, expected_version: int | None 
                                              changes["custom_fields"] or {})
     locked.version += 1
     locked.save()
-    now = timezone.now()
+    now = at or timezone.now()
     record_changes(entity="deal", object_id=locked.pk, before=before,
                    after=snapshot(locked, AUDITED_FIELDS), user=actor, at=now)
     keys = set(before_custom) | set(locked.custom_fields)
@@ -223,7 +224,7 @@ def deal_contact_detach(*, deal: Deal, contact: Contact, actor: User | None) -> 
 
 @transaction.atomic
 def deal_fact_confirm(*, deal: Deal, requirement: StageRequirement, actor: User,
-                      comment: str = "") -> DealFact:
+                      comment: str = "", at: datetime.datetime | None = None) -> DealFact:
     """A user vouches for a named fact; who and when are recorded for good."""
     if actor is None or not can_edit_deal(actor, deal):
         raise PermissionDenied(_("You may not change this deal."))
@@ -232,13 +233,16 @@ def deal_fact_confirm(*, deal: Deal, requirement: StageRequirement, actor: User,
         raise ValidationError({"requirement": _("This is not a fact of the deal's pipeline.")})
     fact, _created = DealFact.objects.get_or_create(
         deal=deal, requirement=requirement,
-        defaults={"confirmed_by": actor, "comment": (comment or "").strip()[:500]})
+        defaults={"confirmed_by": actor, "comment": (comment or "").strip()[:500],
+                  "confirmed_at": at or timezone.now()})
     return fact
 
 
 @transaction.atomic
 def payment_create(*, deal: Deal, amount: Any, paid_on: datetime.date | None = None,
-                   reference: str = "", actor: User | None) -> Payment:
+                   reference: str = "", actor: User | None,
+                   created_at: datetime.datetime | None = None) -> Payment:
+    """Record a payment. ``created_at`` (when it was entered) is for trusted callers only."""
     if not can_edit_deal(actor, deal):
         raise PermissionDenied(_("You may not change this deal."))
     if paid_on is not None and not isinstance(paid_on, datetime.date):
@@ -246,4 +250,4 @@ def payment_create(*, deal: Deal, amount: Any, paid_on: datetime.date | None = N
     return Payment.objects.create(
         deal=deal, amount=parse_money(amount, "amount", allow_zero=False),
         paid_on=paid_on or timezone.localdate(), reference=(reference or "").strip()[:200],
-        created_by=actor)
+        created_by=actor, created_at=created_at or timezone.now())
