@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from voronka.accounts.models import Role, User
@@ -41,11 +43,14 @@ def _clean_inn(inn: str) -> str:
 
 @transaction.atomic
 def company_create(*, actor: User | None, name: str, inn: str = "", website: str = "",
-                   address: str = "", owner: User | None = None) -> Company:
+                   address: str = "", owner: User | None = None,
+                   created_at: datetime | None = None) -> Company:
+    """Create a company. ``created_at`` is a past time from a trusted caller (demo, import)."""
     _can_write(actor)
     return Company.objects.create(
         name=_required(name, "name", 300), inn=_clean_inn(inn), website=(website or "").strip(),
-        address=(address or "").strip(), owner=owner or actor)
+        address=(address or "").strip(), owner=owner or actor,
+        created_at=created_at or timezone.now())
 
 
 @transaction.atomic
@@ -97,13 +102,16 @@ def _clean_emails(emails: Iterable[str]) -> list[str]:
 @transaction.atomic
 def contact_create(*, actor: User | None, full_name: str, phones: Iterable[str] = (),
                    emails: Iterable[str] = (), position: str = "",
-                   company: Company | None = None, owner: User | None = None) -> Contact:
-    """Create a contact; phones are stored in E.164 and e-mails lower-cased."""
+                   company: Company | None = None, owner: User | None = None,
+                   created_at: datetime | None = None) -> Contact:
+    """Create a contact; phones are stored in E.164 and e-mails lower-cased.
+    ``created_at`` is a past time from a trusted caller (demo, import)."""
     _can_write(actor)
     name = _required(full_name, "full_name", 300)
     phone_list, email_list = _clean_phones(phones), _clean_emails(emails)
     contact = Contact.objects.create(full_name=name, position=(position or "").strip()[:200],
-                                     company=company, owner=owner or actor)
+                                     company=company, owner=owner or actor,
+                                     created_at=created_at or timezone.now())
     ContactPhone.objects.bulk_create([ContactPhone(contact=contact, number=n) for n in phone_list])
     ContactEmail.objects.bulk_create([ContactEmail(contact=contact, email=e) for e in email_list])
     return contact
