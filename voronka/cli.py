@@ -80,8 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("demo", help="load the demo data set (see --help)", add_help=False)
     sub.add_parser("lint-pipeline", help="check funnels against the method", add_help=False)
     sub.add_parser("manage", help="any Django management command", add_help=False)
+    sub.add_parser("token", help="create, list or revoke API tokens", add_help=False)
 
-    if argv and argv[0] in {"demo", "lint-pipeline", "manage"}:
+    if argv and argv[0] in {"demo", "lint-pipeline", "manage", "token"}:
         name, rest = argv[0], argv[1:]
         if name == "manage":
             return _manage(rest)

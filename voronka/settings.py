@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "voronka.pipelines",
     "voronka.deals",
     "voronka.activities",
+    "ninja",
+    "voronka.api",
+    "voronka.capture",
 ]
 
 MIDDLEWARE = [
@@ -134,6 +137,15 @@ USE_TZ = True
 
 VORONKA_PHONE_REGION = os.environ.get("VORONKA_PHONE_REGION", "RU")
 VORONKA_CURRENCY = os.environ.get("VORONKA_CURRENCY", "RUB")
+
+# --- API and lead capture -----------------------------------------------------------------
+# Per API token: "<requests>/<seconds>"; "0" turns the limit off.
+VORONKA_API_RATE_LIMIT = os.environ.get("VORONKA_API_RATE_LIMIT", "3000/60")
+VORONKA_IDEMPOTENCY_HOURS = int(os.environ.get("VORONKA_IDEMPOTENCY_HOURS", "24"))
+# Public capture endpoints (forms, webhooks, telephony): per client IP, "<requests>/<seconds>".
+VORONKA_CAPTURE_RATE_LIMIT = os.environ.get("VORONKA_CAPTURE_RATE_LIMIT", "30/60")
+# Largest accepted capture request body, bytes.
+VORONKA_CAPTURE_MAX_BYTES = int(os.environ.get("VORONKA_CAPTURE_MAX_BYTES", "65536"))
 
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -81,3 +81,35 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_head(self) -> bool:
         return self.role == Role.HEAD
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 digest is stored; the secret is shown once.
+
+    The token acts as its user: same role, same visibility. ``window_*`` hold the per-token
+    rate-limit counter, so a limit holds across every web process without extra services.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens",
+                             verbose_name=_("user"))
+    name = models.CharField(_("name"), max_length=100)
+    # The first characters of the secret, shown in lists so a user can tell tokens apart.
+    prefix = models.CharField(_("prefix"), max_length=16)
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    window_start = models.BigIntegerField(_("rate window"), default=0)
+    window_count = models.PositiveIntegerField(_("requests in the window"), default=0)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

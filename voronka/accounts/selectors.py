@@ -20,3 +20,10 @@ def team_list(*, user: User) -> QuerySet[Team]:
     if user.is_admin or user.team_id is None and user.role == Role.MARKETER:
         return qs
     return qs.filter(pk=user.team_id)
+
+
+def api_token_list(*, user: User):
+    """The user's own API tokens, newest first (secrets are never stored)."""
+    from .models import ApiToken
+
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")

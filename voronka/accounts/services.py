@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from voronka.core.errors import PermissionDenied, ValidationError
 from voronka.core.normalize import InvalidValue, normalize_email
 
-from .models import Role, Team, User
+from .models import ApiToken, Role, Team, User
 
 
 def _require_admin(actor: User | None) -> None:
@@ -88,3 +93,72 @@ def user_update(*, user: User, actor: User | None, full_name: str | None = None,
         raise ValidationError({"team": _("A head or a manager must belong to a team.")})
     user.save()
     return user
+
+
+# --- API tokens ---------------------------------------------------------------------------
+TOKEN_PREFIX = "vk_"
+
+
+def api_token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str, actor: User | None) -> tuple[ApiToken, str]:
+    """Issue a token for ``user``; returns it with the secret, which is never stored."""
+    if actor is not None and actor.pk != user.pk and not actor.is_admin:
+        raise PermissionDenied(_("You may only create tokens for yourself."))
+    if not user.is_active:
+        raise ValidationError({"user": _("The user is not active.")})
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("This field is required.")})
+    if len(name) > 100:
+        raise ValidationError({"name": _("At most %(n)d characters.") % {"n": 100}})
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10],
+                                    digest=api_token_digest(raw))
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: User | None) -> ApiToken:
+    """Revoke for good; requests with it answer 401 from now on."""
+    if actor is not None and actor.pk != token.user_id and not actor.is_admin:
+        raise PermissionDenied(_("You may only revoke your own tokens."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(raw: str) -> ApiToken | None:
+    """The active token of an active user matching ``raw``, or None."""
+    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    token = (ApiToken.objects.select_related("user", "user__team")
+             .filter(digest=api_token_digest(raw), revoked_at__isnull=True).first())
+    if token is None or not token.user.is_active:
+        return None
+    return token
+
+
+def api_token_hit(*, token: ApiToken, limit: int, window_seconds: int) -> int:
+    """Count one request against the token's fixed window.
+
+    Returns 0 when the request is allowed, else the seconds until the window ends. One
+    conditional UPDATE in the common case; the count cannot pass ``limit`` even when
+    several processes race, because the database checks it.
+    """
+    now = timezone.now()
+    window = int(now.timestamp()) // window_seconds
+    rows = ApiToken.objects.filter(pk=token.pk, window_start=window,
+                                   window_count__lt=limit).update(
+        window_count=F("window_count") + 1, last_used_at=now)
+    if rows:
+        return 0
+    rows = ApiToken.objects.filter(pk=token.pk).exclude(window_start=window).update(
+        window_start=window, window_count=1, last_used_at=now)
+    if rows:
+        return 0
+    return max(1, (window + 1) * window_seconds - int(now.timestamp()))
