@@ -117,6 +117,15 @@ def contact_create(*, actor: User | None, full_name: str, phones: Iterable[str] 
     return contact
 
 
+def _phones_and_emails(contact: Contact) -> dict[str, str]:
+    # In a fixed order, so the audit text does not depend on the database's row order (an
+    # unordered read could record a "change" that is only a reshuffle).
+    return {
+        "phones": ", ".join(contact.phones.order_by("id").values_list("number", flat=True)),
+        "emails": ", ".join(contact.emails.order_by("id").values_list("email", flat=True)),
+    }
+
+
 @transaction.atomic
 def contact_update(*, contact: Contact, actor: User | None, phones: Iterable[str] | None = None,
                    emails: Iterable[str] | None = None, **changes) -> Contact:
@@ -125,8 +134,7 @@ def contact_update(*, contact: Contact, actor: User | None, phones: Iterable[str
     if unknown:
         raise ValidationError({n: _("This field cannot be changed here.") for n in unknown})
     before = snapshot(contact, CONTACT_FIELDS)
-    before["phones"] = ", ".join(contact.phones.values_list("number", flat=True))
-    before["emails"] = ", ".join(contact.emails.values_list("email", flat=True))
+    before.update(_phones_and_emails(contact))
     if "full_name" in changes:
         contact.full_name = _required(changes["full_name"], "full_name", 300)
     if "position" in changes:
@@ -148,8 +156,7 @@ def contact_update(*, contact: Contact, actor: User | None, phones: Iterable[str
         ContactEmail.objects.bulk_create(
             [ContactEmail(contact=contact, email=e) for e in addresses if e not in have])
     after = snapshot(contact, CONTACT_FIELDS)
-    after["phones"] = ", ".join(contact.phones.values_list("number", flat=True))
-    after["emails"] = ", ".join(contact.emails.values_list("email", flat=True))
+    after.update(_phones_and_emails(contact))
     record_changes(entity="contact", object_id=contact.pk, before=before, after=after,
                    user=actor)
     return contact
