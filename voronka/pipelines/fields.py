@@ -14,6 +14,9 @@ from .models import CustomField
 
 Kind = CustomField.Kind
 TEXT_MAX = 5000
+# Decimal places a number may carry. Without a bound "1e-999999999" (12 characters) would be
+# written out as a billion digits; values are refused, never rounded, so nothing is lost.
+NUMBER_MAX_PLACES = 20
 
 
 class FieldValueError(ValueError):
@@ -27,8 +30,12 @@ def _decimal(raw: Any, *, places: int | None) -> str:
         value = Decimal(str(raw).replace(" ", "").replace(",", "."))
     except InvalidOperation as exc:
         raise FieldValueError(_("Enter a number.")) from exc
-    if not value.is_finite() or abs(value) >= Decimal("1e15"):
+    # copy_abs, not abs(): abs() rounds to the context and overflows on "1e999999999".
+    if not value.is_finite() or value.copy_abs() >= Decimal("1e15"):
         raise FieldValueError(_("Enter a number."))
+    if places is None and value.as_tuple().exponent < -NUMBER_MAX_PLACES:
+        raise FieldValueError(_("At most %(n)d digits after the decimal point.")
+                              % {"n": NUMBER_MAX_PLACES})
     if places is not None:
         value = value.quantize(Decimal(1).scaleb(-places))
     return format(value, "f")
@@ -48,7 +55,8 @@ def clean_custom_value(field: CustomField, raw: Any) -> Any:
     if field.kind == Kind.MONEY:
         return _decimal(raw, places=2)
     if field.kind == Kind.DATE:
-        if isinstance(raw, datetime.date):
+        # A datetime is a date too, but its isoformat() carries the time: not a date value.
+        if isinstance(raw, datetime.date) and not isinstance(raw, datetime.datetime):
             return raw.isoformat()
         try:
             return datetime.date.fromisoformat(str(raw).strip()).isoformat()
