@@ -42,6 +42,20 @@ def parse_money(raw: Any, field: str, *, allow_zero: bool = True) -> Decimal:
     return value
 
 
+def _clean_date(raw: Any, field: str) -> datetime.date | None:
+    """A date (or an ISO "YYYY-MM-DD" string) or None, else ValidationError naming ``field``."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, datetime.date) and not isinstance(raw, datetime.datetime):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return datetime.date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+    raise ValidationError({field: _("Enter a date as YYYY-MM-DD.")})
+
+
 def _clean_custom(pipeline: Pipeline, current: dict, changes: dict[str, Any]) -> dict:
     fields = {f.code: f for f in CustomField.objects.filter(pipeline=pipeline)}
     result, errors = dict(current or {}), {}
@@ -111,6 +125,7 @@ def deal_create(
         errors[sorted(unknown)[0]] = _("Unknown UTM field.")
     if errors:
         raise ValidationError(errors)
+    expected_close_date = _clean_date(expected_close_date, "expected_close_date")
     first = Stage.objects.filter(pipeline=pipeline).order_by("position", "id").first()
     if first is None:
         raise ValidationError({"pipeline": _("The pipeline has no stages.")})
@@ -164,7 +179,8 @@ def deal_update(*, deal: Deal, actor: User | None, expected_version: int | None 
     if "budget" in changes:
         locked.budget = parse_money(changes["budget"], "budget")
     if "expected_close_date" in changes:
-        locked.expected_close_date = changes["expected_close_date"]
+        locked.expected_close_date = _clean_date(changes["expected_close_date"],
+                                                 "expected_close_date")
     if "company" in changes:
         locked.company = changes["company"]
     if "owner" in changes and changes["owner"] != locked.owner:
