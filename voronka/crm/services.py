@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 
 from voronka.accounts.models import Role, User
 from voronka.core.audit import record_changes, snapshot
-from voronka.core.errors import PermissionDenied, ValidationError
+from voronka.core.errors import NotFound, PermissionDenied, ValidationError
 from voronka.core.normalize import InvalidValue, normalize_email, normalize_phone
 
+from . import selectors
 from .models import Company, Contact, ContactEmail, ContactPhone
 
 COMPANY_FIELDS = ("name", "inn", "website", "address", "owner")
@@ -23,6 +24,19 @@ CONTACT_FIELDS = ("full_name", "position", "company", "owner")
 def _can_write(actor: User | None) -> None:
     if actor is not None and (not actor.is_active or actor.role == Role.MARKETER):
         raise PermissionDenied(_("You may not change contacts and companies."))
+
+
+def _can_change(actor: User | None, obj: Company | Contact) -> None:
+    """Writers may change only the contacts and companies they may see (crm.selectors), so a
+    manager cannot rewrite another manager's client by its id."""
+    _can_write(actor)
+    if actor is None or actor.is_admin:
+        return
+    get = selectors.contact_get if isinstance(obj, Contact) else selectors.company_get
+    try:
+        get(user=actor, pk=obj.pk)
+    except NotFound as exc:
+        raise PermissionDenied(_("You may not change this contact or company.")) from exc
 
 
 def _required(value: str, field: str, limit: int) -> str:
@@ -55,7 +69,7 @@ def company_create(*, actor: User | None, name: str, inn: str = "", website: str
 
 @transaction.atomic
 def company_update(*, company: Company, actor: User | None, **changes) -> Company:
-    _can_write(actor)
+    _can_change(actor, company)
     unknown = set(changes) - set(COMPANY_FIELDS)
     if unknown:
         raise ValidationError({n: _("This field cannot be changed here.") for n in unknown})
@@ -129,7 +143,7 @@ def _phones_and_emails(contact: Contact) -> dict[str, str]:
 @transaction.atomic
 def contact_update(*, contact: Contact, actor: User | None, phones: Iterable[str] | None = None,
                    emails: Iterable[str] | None = None, **changes) -> Contact:
-    _can_write(actor)
+    _can_change(actor, contact)
     unknown = set(changes) - set(CONTACT_FIELDS)
     if unknown:
         raise ValidationError({n: _("This field cannot be changed here.") for n in unknown})
