@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.decorators import _apply_decorators
 
 from voronka.accounts.services import api_token_digest
 
@@ -120,5 +121,6 @@ def install(api: NinjaAPI) -> None:
         for path_view in router.path_operations.values():
             for operation in path_view.operations:
                 if "POST" in operation.methods and not getattr(operation, "_idempotent", False):
-                    operation.run = idempotent(operation.run)
+                    # Recorded as a run decorator, so the copies ninja binds keep it too.
+                    _apply_decorators((idempotent,), operation)
                     operation._idempotent = True
