@@ -1,0 +1,264 @@
+"""Running a rule for an event, in the worker: conditions, actions, the run log.
+
+Exactly-once per side effect: each action has a key ``rule:<rule>:<event>:<n>`` and is
+executed in one transaction together with the insert of that key into ``SideEffect``. A
+job re-run after a worker crash finds the keys of the actions already done and goes on
+with the rest. E-mails and webhook calls are queued rows with the same key, sent by their
+own idempotent jobs.
+
+Loop protection: events published by a rule's actions carry the chain of rules behind them.
+A rule does not run again inside its own cascade, a cascade stops at ``MAX_DEPTH`` rules,
+and one rule runs at most ``MAX_RUNS_PER_HOUR`` times an hour for one deal (loops through
+the outside world — a webhook that writes back through the API — have no chain to follow).
+Each refusal is a logged run with the status "loop".
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from voronka.accounts.models import Role, User
+from voronka.core import events
+from voronka.core.errors import Conflict, GateRefused, ServiceError
+from voronka.deals.models import Deal
+from voronka.pipelines.models import Stage
+
+from . import actions, conditions
+from .actions import Outcome
+from .models import Rule, RuleRun, SideEffect
+
+logger = logging.getLogger(__name__)
+
+MAX_DEPTH = 8
+MAX_RUNS_PER_HOUR = 20
+CONFLICT_RETRIES = 3
+
+
+def _load_deal(deal_id: int) -> Deal:
+    return Deal.objects.select_related("pipeline", "stage", "owner", "company").get(pk=deal_id)
+
+
+def _finish(run: RuleRun, status: str, log: list[dict], error: str = "") -> RuleRun:
+    run.status, run.actions, run.error, run.finished_at = status, log, error, timezone.now()
+    run.save(update_fields=["status", "actions", "error", "finished_at"])
+    return run
+
+
+def run_rule(rule: Rule, deal_id: int, *, event_key: str, trigger: str,
+             cause: events.Cause = events.NO_CAUSE) -> RuleRun:
+    """Run ``rule`` for one event on one deal, at most once per ``event_key``."""
+    run, created = RuleRun.objects.get_or_create(
+        rule=rule, event_key=event_key[:120],
+        defaults={"deal_id": deal_id, "trigger": trigger, "cause": list(cause.rule_ids)})
+    if not created and run.status != RuleRun.Status.RUNNING:
+        return run  # finished before: a duplicate job or a re-queued one
+    if rule.pk in cause.rule_ids:
+        return _finish(run, RuleRun.Status.LOOP, [], _(
+            "The rule was triggered by its own actions; it does not run again in the same "
+            "chain."))
+    if cause.depth >= MAX_DEPTH:
+        return _finish(run, RuleRun.Status.LOOP, [], _(
+            "A chain of %(n)d rules triggering each other was stopped.") % {"n": MAX_DEPTH})
+    hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    if RuleRun.objects.filter(rule=rule, deal_id=deal_id, started_at__gte=hour_ago).exclude(
+            status__in=(RuleRun.Status.SKIPPED, RuleRun.Status.LOOP)).count() > MAX_RUNS_PER_HOUR:
+        return _finish(run, RuleRun.Status.LOOP, [], _(
+            "The rule ran more than %(n)d times in an hour for this deal.")
+            % {"n": MAX_RUNS_PER_HOUR})
+    try:
+        deal = _load_deal(deal_id)
+        if not conditions.holds(deal, rule.conditions, rule.match,
+                                conditions.kinds_for(rule.pipeline_id)):
+            return _finish(run, RuleRun.Status.SKIPPED, [])
+        log = list(run.actions or [])
+        status = RuleRun.Status.SUCCESS
+        with events.caused_by(rule.pk, parent=cause):
+            for index, action in enumerate(rule.actions):
+                outcome = _execute(rule, run, deal_id, index, action, event_key)
+                log = log[:index] + [outcome.as_dict()]
+                RuleRun.objects.filter(pk=run.pk).update(actions=log)
+                if outcome.outcome in ("refused", "failed"):
+                    status = (RuleRun.Status.REFUSED if outcome.outcome == "refused"
+                              else RuleRun.Status.FAILED)
+                    break
+        return _finish(run, status, log)
+    except Exception as exc:  # noqa: BLE001 - a broken rule is logged on its run, not lost
+        logger.exception("rule %s failed on deal %s", rule.pk, deal_id)
+        return _finish(run, RuleRun.Status.FAILED, list(run.actions or []),
+                       f"{type(exc).__name__}: {exc}"[:2000])
+
+
+def _execute(rule: Rule, run: RuleRun, deal_id: int, index: int, action: dict[str, Any],
+             event_key: str) -> Outcome:
+    key = f"rule:{rule.pk}:{event_key}:{index}"[:200]
+    kind = action.get("type", "")
+    if SideEffect.objects.filter(key=key).exists():
+        return Outcome(kind, "already", _("Done by an earlier attempt."))
+    executor = EXECUTORS.get(kind)
+    if executor is None:
+        return Outcome(kind, "failed", _("Unknown action."))
+    for attempt in range(CONFLICT_RETRIES):
+        try:
+            with transaction.atomic():
+                # The key first: a concurrent duplicate blocks on it and then fails, so the
+                # effect below happens once.
+                effect = SideEffect.objects.create(key=key, kind=kind)
+                deal = _load_deal(deal_id)
+                outcome = executor(rule, deal, action, key)
+                effect.object_id = outcome.object_id
+                effect.save(update_fields=["object_id"])
+                return outcome
+        except IntegrityError:
+            if SideEffect.objects.filter(key=key).exists():
+                return Outcome(kind, "already", _("Done by an earlier attempt."))
+            raise
+        except GateRefused as exc:
+            missing = "; ".join(m.message.get(_lang(), "") for m in exc.missing)
+            return Outcome(kind, "refused", f"{exc.message} {missing}".strip())
+        except Conflict:
+            if attempt + 1 == CONFLICT_RETRIES:
+                return Outcome(kind, "failed", _("The deal kept changing; try again later."))
+        except ServiceError as exc:
+            return Outcome(kind, "failed", exc.message)
+    return Outcome(kind, "failed", "")
+
+
+def deal_url(deal_id: int) -> str:
+    """The deal's page in the web UI (empty while the UI does not provide one)."""
+    from django.urls import NoReverseMatch, reverse
+
+    for name in ("web:deal_detail", "web:deal"):
+        try:
+            return reverse(name, args=[deal_id])
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+def _lang() -> str:
+    from django.utils import translation
+
+    return (translation.get_language() or "ru")[:2]
+
+
+# --- executors: (rule, fresh deal, action, idempotency key) -> Outcome ----------------------
+
+def _render(text: str, deal: Deal) -> str:
+    from voronka.integrations.rendering import deal_context, render
+
+    return render(text, deal_context(deal))
+
+
+def _create_task(rule: Rule, deal: Deal, action: dict, key: str) -> Outcome:
+    from voronka.activities.services import task_create
+
+    if action.get("assignee") == "user":
+        assignee = User.objects.filter(pk=action.get("user_id"), is_active=True).first()
+    elif action.get("assignee") == "round_robin":
+        assignee = actions.round_robin_user(rule, deal.pipeline)
+    else:
+        assignee = deal.owner
+    if assignee is None:
+        return Outcome(actions.CREATE_TASK, "failed", _("Nobody to give the task to."))
+    task = task_create(actor=None, deal=deal, assignee=assignee, kind=action["kind"],
+                       text=_render(action["text"], deal), due_at=actions.due_at(action))
+    return Outcome(actions.CREATE_TASK, "done", _("Task for %(user)s, due %(due)s") % {
+        "user": assignee, "due": timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M")},
+        task.pk)
+
+
+def _send_email(rule: Rule, deal: Deal, action: dict, key: str) -> Outcome:
+    from voronka.integrations.emails import email_queue_from_template
+    from voronka.integrations.models import EmailTemplate
+    from voronka.integrations.rendering import first_email, primary_contact
+
+    template = EmailTemplate.objects.filter(pk=action.get("template_id"), is_active=True).first()
+    if template is None:
+        return Outcome(actions.SEND_EMAIL, "failed", _("The e-mail template is gone."))
+    to = {"owner": lambda: deal.owner.email, "address": lambda: action.get("address", ""),
+          "contact": lambda: first_email(primary_contact(deal))}[action.get("to", "contact")]()
+    if not to:
+        return Outcome(actions.SEND_EMAIL, "failed", _("The deal's contact has no e-mail."))
+    email = email_queue_from_template(template=template, deal=deal, to=to, idempotency_key=key)
+    return Outcome(actions.SEND_EMAIL, "done", _("“%(subject)s” to %(to)s") % {
+        "subject": email.subject, "to": email.to}, email.pk)
+
+
+def _notify(rule: Rule, deal: Deal, action: dict, key: str) -> Outcome:
+    from voronka.notifications.services import notification_create
+
+    who = action.get("to", "owner")
+    if who == "user":
+        users = list(User.objects.filter(pk=action.get("user_id"), is_active=True))
+    elif who == "heads":
+        users = list(User.objects.filter(team_id=deal.pipeline.team_id, role=Role.HEAD,
+                                         is_active=True))
+    else:
+        users = [deal.owner]
+    if not users:
+        return Outcome(actions.NOTIFY, "failed", _("Nobody to notify."))
+    text = _render(action["text"], deal)
+    for user in users:
+        notification_create(user=user, text=text, deal=deal, url=deal_url(deal.pk),
+                            idempotency_key=f"{key}:{user.pk}")
+    return Outcome(actions.NOTIFY, "done", ", ".join(str(u) for u in users))
+
+
+def _set_field(rule: Rule, deal: Deal, action: dict, key: str) -> Outcome:
+    from voronka.deals.services import deal_update
+
+    field, value = action["field"], action.get("value")
+    if field.startswith("custom_fields."):
+        changes: dict[str, Any] = {"custom_fields": {field.split(".", 1)[1]: value}}
+    elif field == "owner":
+        changes = {"owner": User.objects.get(pk=value)}
+    elif field == "expected_close_date":
+        changes = {field: datetime.date.fromisoformat(value) if value else None}
+    else:
+        changes = {field: value}
+    deal_update(deal=deal, actor=None, **changes)
+    return Outcome(actions.SET_FIELD, "done", f"{field} = {value}")
+
+
+def _move_next(rule: Rule, deal: Deal, action: dict, key: str) -> Outcome:
+    from voronka.deals.services import deal_move, deal_win
+
+    stages = list(Stage.objects.filter(pipeline_id=deal.pipeline_id).order_by("position", "id"))
+    here = next(i for i, s in enumerate(stages) if s.pk == deal.stage_id)
+    if here + 1 < len(stages):
+        deal_move(deal=deal, to_stage=stages[here + 1], actor=None,
+                  comment=_("Automation: %(rule)s") % {"rule": rule.name})
+        return Outcome(actions.MOVE_NEXT, "done", f"{stages[here].name} → {stages[here + 1].name}")
+    # On the last stage the next step is the win, which needs the last stage's facts.
+    deal_win(deal=deal, actor=None, comment=_("Automation: %(rule)s") % {"rule": rule.name})
+    return Outcome(actions.MOVE_NEXT, "done", _("Deal won"))
+
+
+def _webhook(rule: Rule, deal: Deal, action: dict, key: str) -> Outcome:
+    from voronka.integrations.models import WebhookSubscription
+    from voronka.integrations.payloads import deal_snapshot
+    from voronka.integrations.subscriptions import webhook_call
+
+    sub = WebhookSubscription.objects.filter(pk=action.get("subscription_id")).first()
+    if sub is None:
+        return Outcome(actions.WEBHOOK, "failed", _("The webhook is gone."))
+    delivery = webhook_call(subscription=sub, idempotency_key=key, payload={
+        "rule": {"id": rule.pk, "name": rule.name}, "deal": deal_snapshot(deal)})
+    return Outcome(actions.WEBHOOK, "done", sub.url, delivery.pk)
+
+
+EXECUTORS: dict[str, Callable[[Rule, Deal, dict, str], Outcome]] = {
+    actions.CREATE_TASK: _create_task,
+    actions.SEND_EMAIL: _send_email,
+    actions.NOTIFY: _notify,
+    actions.SET_FIELD: _set_field,
+    actions.MOVE_NEXT: _move_next,
+    actions.WEBHOOK: _webhook,
+}

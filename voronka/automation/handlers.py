@@ -1,0 +1,91 @@
+"""The automation's event subscriber: runs inside the publishing service's transaction and
+only queues jobs (one per event, plus time checks), so the web request stays fast and the
+jobs exist exactly when the change commits."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from voronka.core import events
+from voronka.core.events import Event
+
+from . import triggers
+from .models import Rule, Trigger
+from .tasks import check_task_overdue, check_time_in_stage, run_rules
+
+
+def on_event(event: Event) -> None:
+    if event.deal_id is None or event.pipeline_id is None:
+        return
+    rules = list(Rule.objects.filter(pipeline_id=event.pipeline_id, is_active=True)
+                 .only("id", "trigger", "stage_id", "hours", "field"))
+    if not rules:
+        return
+    fired = triggers.fired(event)
+    matched = [r.pk for r in rules if triggers.matches(r, event, fired)]
+    if matched:
+        run_rules.enqueue(event.as_dict(), matched)
+    stage_id = triggers.entered_stage(event)
+    if stage_id is not None and event.data.get("stage_entered_at"):
+        entered = datetime.datetime.fromisoformat(event.data["stage_entered_at"])
+        for rule in rules:
+            if rule.trigger == Trigger.TIME_IN_STAGE and rule.stage_id in (None, stage_id):
+                _queue_time_check(rule, event.deal_id, stage_id, entered, _limit_of)
+    if event.name == events.TASK_CREATED and event.data.get("due_at") and any(
+            r.trigger == Trigger.TASK_OVERDUE for r in rules):
+        due = datetime.datetime.fromisoformat(event.data["due_at"])
+        check_task_overdue.using(run_after=max(due, timezone.now())).enqueue(
+            event.data["task_id"], event.data["due_at"])
+
+
+def _limit_of(stage_id: int) -> int | None:
+    from voronka.pipelines.models import Stage
+
+    return Stage.objects.filter(pk=stage_id).values_list("time_limit_hours", flat=True).first()
+
+
+def _queue_time_check(rule: Rule, deal_id: int, stage_id: int, entered: datetime.datetime,
+                      limit_of) -> bool:
+    hours = rule.hours or limit_of(stage_id)
+    if not hours:
+        return False
+    due = entered + datetime.timedelta(hours=hours)
+    check_time_in_stage.using(run_after=max(due, timezone.now())).enqueue(
+        rule.pk, deal_id, stage_id, entered.isoformat())
+    return True
+
+
+def schedule_time_checks(rule: Rule) -> int:
+    """Backfill for a new or changed rule: deals already in the stage whose time is not up.
+    (Deals already over it are not fired at all at once: a new rule must not flood.)"""
+    from voronka.deals.models import Deal
+    from voronka.pipelines.models import Stage
+
+    limits = dict(Stage.objects.filter(pipeline_id=rule.pipeline_id)
+                  .values_list("pk", "time_limit_hours"))
+    deals = Deal.objects.filter(pipeline_id=rule.pipeline_id, status=Deal.Status.OPEN)
+    if rule.stage_id:
+        deals = deals.filter(stage_id=rule.stage_id)
+    now, queued = timezone.now(), 0
+    for deal_id, stage_id, entered in deals.values_list("pk", "stage_id", "stage_entered_at"
+                                                        ).iterator():
+        hours = rule.hours or limits.get(stage_id)
+        if hours and entered + datetime.timedelta(hours=hours) > now:
+            queued += _queue_time_check(rule, deal_id, stage_id, entered, limits.get)
+    return queued
+
+
+def schedule_overdue_check(rule: Rule) -> int:
+    """Backfill for a new "task overdue" rule: open tasks on the pipeline's open deals that
+    are not due yet."""
+    from voronka.activities.models import Task
+
+    tasks = Task.objects.filter(deal__pipeline_id=rule.pipeline_id, deal__status="open",
+                                is_done=False, due_at__gt=timezone.now())
+    queued = 0
+    for task_id, due in tasks.values_list("pk", "due_at").iterator():
+        check_task_overdue.using(run_after=due).enqueue(task_id, due.isoformat())
+        queued += 1
+    return queued

@@ -1,0 +1,26 @@
+"""``voronka worker``: django-tasks-db's worker plus the lease (heartbeat and re-queueing of
+jobs left RUNNING by a dead worker) and pruning of old results. See ``automation.jobs``."""
+
+from __future__ import annotations
+
+from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
+
+from voronka.automation import jobs
+
+
+class Command(DbWorkerCommand):
+    help = "Run a job worker with a lease: jobs of dead workers are re-queued"
+
+    def handle(self, *args, **options) -> None:
+        worker_id = options["worker_id"]
+        options["reload"] = False  # a reloading parent process would hold no heartbeat
+        jobs.heartbeat(worker_id, started=True)
+        jobs.requeue_stale()
+        maintenance = jobs.Maintenance(worker_id)
+        maintenance.start()
+        try:
+            super().handle(*args, **options)
+        finally:
+            maintenance.stop()
+            maintenance.join(timeout=5)
+            jobs.forget(worker_id)
