@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "django_htmx",
     "voronka.core",
     "voronka.accounts",
     "voronka.crm",
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "ninja",
     "voronka.api",
     "voronka.capture",
+    "voronka.web",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -85,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "voronka.web.context.navigation",
             ],
         },
     },
@@ -117,7 +121,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:board"
+LOGOUT_REDIRECT_URL = "web:login"
 
 # --- Jobs ---------------------------------------------------------------------------------
 TASKS = {
@@ -150,6 +156,9 @@ VORONKA_CAPTURE_MAX_BYTES = int(os.environ.get("VORONKA_CAPTURE_MAX_BYTES", "655
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# `npm run build` writes the UI's front-end files here (from package.json's packages + our
+# sources); served as /static/dist/….
+STATICFILES_DIRS = [("dist", BASE_DIR / "voronka" / "static" / "dist")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

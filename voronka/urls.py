@@ -1,11 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("voronka.api.urls")),
     path("", include("voronka.capture.urls")),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", include("voronka.web.urls")),
 ]

@@ -27,3 +27,10 @@ def api_token_list(*, user: User):
     from .models import ApiToken
 
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def people_manage_list(*, user: User) -> QuerySet[User]:
+    """People on the users settings page: everyone (inactive too, to re-activate them) for
+    administrators, the own team's active members for the others."""
+    qs = User.objects.select_related("team").order_by("team__name", "full_name", "email")
+    return qs if user.is_admin else qs.filter(team_id=user.team_id, is_active=True)

@@ -35,3 +35,13 @@ def call_list(*, user: User) -> QuerySet[Call]:
         return Call.objects.all()
     return Call.objects.filter(Q(user_id=user.pk)
                                | (Q(deal__isnull=False) & deal_scope_q(user, "deal__")))
+
+
+def task_get(*, user: User, pk) -> Task:
+    """A task the reader may see (assigned to them or on a deal they see); NotFound if not."""
+    from voronka.core.errors import NotFound
+
+    try:
+        return task_list(user=user).get(pk=int(pk))
+    except (Task.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("task") from exc

@@ -95,3 +95,22 @@ def pipeline_lint(pipeline: Pipeline) -> list[Finding]:
     first_budget = bool(stages) and reqs.filter(
         stage=stages[0], kind=StageRequirement.Kind.FIELD_FILLED, field_name="budget").exists()
     return lint_stages(stages, counts, first_budget)
+
+
+def pipeline_lint_preview(pipeline: Pipeline, *, renames: dict[int, str] | None = None,
+                          new_stage: str = "") -> list[Finding]:
+    """Findings as they would be after renaming stages and/or adding one (the settings page
+    shows them while the user types); nothing is saved."""
+    stages = list(pipeline.stages.order_by("position", "id"))
+    for stage in stages:
+        if renames and stage.pk in renames:
+            stage.name = renames[stage.pk]
+    if new_stage.strip():
+        stages.append(Stage(pipeline=pipeline, name=new_stage.strip(), position=len(stages)))
+    reqs = StageRequirement.objects.filter(stage__pipeline=pipeline)
+    counts: dict[int, int] = {}
+    for stage_id in reqs.values_list("stage_id", flat=True):
+        counts[stage_id] = counts.get(stage_id, 0) + 1
+    first_budget = bool(stages) and stages[0].pk is not None and reqs.filter(
+        stage=stages[0], kind=StageRequirement.Kind.FIELD_FILLED, field_name="budget").exists()
+    return lint_stages(stages, counts, first_budget)

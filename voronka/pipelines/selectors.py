@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from voronka.accounts.models import Role, User
 from voronka.core.errors import NotFound
 
-from .models import Pipeline
+from .models import Pipeline, Stage, StageRequirement
 
 
 def pipeline_list(*, user: User) -> QuerySet[Pipeline]:
@@ -22,3 +22,21 @@ def pipeline_get(*, user: User, pk) -> Pipeline:
         return pipeline_list(user=user).prefetch_related("stages").get(pk=int(pk))
     except (Pipeline.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound("pipeline") from exc
+
+
+def stage_get(*, user: User, pk) -> Stage:
+    """A stage of a pipeline the user sees; NotFound otherwise."""
+    try:
+        return (Stage.objects.select_related("pipeline", "pipeline__team")
+                .get(pk=int(pk), pipeline__in=pipeline_list(user=user)))
+    except (Stage.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("stage") from exc
+
+
+def requirement_get(*, user: User, pk) -> StageRequirement:
+    """An exit requirement of a pipeline the user sees; NotFound otherwise."""
+    try:
+        return (StageRequirement.objects.select_related("stage", "stage__pipeline")
+                .get(pk=int(pk), stage__pipeline__in=pipeline_list(user=user)))
+    except (StageRequirement.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("requirement") from exc

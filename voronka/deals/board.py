@@ -1,0 +1,228 @@
+"""Reads for the board: per stage the count and budget of *all* open deals under the filters,
+plus one page of cards with their next task and warning marks.
+
+The number of queries is constant: one aggregate over the filtered deals, one windowed query
+for the first cards of every column (next task and overdue flag as subqueries), whatever the
+number of deals or stages.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
+from django.utils import timezone
+
+from voronka.accounts.models import User
+from voronka.core.errors import NotFound
+from voronka.pipelines.models import Pipeline, Stage
+
+from .models import Deal
+from .selectors import deal_list
+
+PAGE_SIZE = 50
+CARD_ORDER = ("-stage_entered_at", "-id")
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    """The board's filters, as they travel in the URL."""
+
+    owner_id: int | None = None
+    team_id: int | None = None
+    source: str = ""
+    created_from: datetime.date | None = None
+    created_to: datetime.date | None = None
+    search: str = ""
+
+    @classmethod
+    def from_query(cls, query: Any) -> BoardFilters:
+        """Parse a QueryDict (or dict); a malformed value is ignored, never an error page."""
+
+        def number(name: str) -> int | None:
+            raw = (query.get(name) or "").strip()
+            return int(raw) if raw.isdigit() else None
+
+        def day(name: str) -> datetime.date | None:
+            try:
+                return datetime.date.fromisoformat((query.get(name) or "").strip())
+            except ValueError:
+                return None
+
+        return cls(owner_id=number("owner"), team_id=number("team"),
+                   source=(query.get("source") or "").strip()[:100],
+                   created_from=day("from"), created_to=day("to"),
+                   search=(query.get("q") or "").strip()[:200])
+
+    def as_query(self) -> dict[str, str]:
+        pairs = {"owner": self.owner_id, "team": self.team_id, "source": self.source,
+                 "from": self.created_from.isoformat() if self.created_from else "",
+                 "to": self.created_to.isoformat() if self.created_to else "",
+                 "q": self.search}
+        return {k: str(v) for k, v in pairs.items() if v}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.as_query())
+
+
+@dataclass
+class BoardCard:
+    deal: Deal
+    days_in_stage: int
+    over_time_limit: bool
+    next_task_text: str | None
+    next_task_due: datetime.datetime | None
+    task_overdue: bool
+    no_task: bool
+
+
+@dataclass
+class BoardColumn:
+    stage: Stage
+    count: int = 0
+    budget: Decimal = Decimal("0")
+    cards: list[BoardCard] = field(default_factory=list)
+    offset: int = 0
+
+    @property
+    def next_offset(self) -> int | None:
+        shown = self.offset + len(self.cards)
+        return shown if shown < self.count else None
+
+
+@dataclass
+class Board:
+    pipeline: Pipeline
+    columns: list[BoardColumn]
+    filters: BoardFilters
+
+    @property
+    def count(self) -> int:
+        return sum(c.count for c in self.columns)
+
+    @property
+    def budget(self) -> Decimal:
+        return sum((c.budget for c in self.columns), Decimal("0"))
+
+
+def _open_deals(user: User, pipeline: Pipeline, filters: BoardFilters) -> QuerySet[Deal]:
+    return deal_list(user=user, pipeline_id=pipeline.pk, status=Deal.Status.OPEN,
+                     owner_id=filters.owner_id, team_id=filters.team_id, source=filters.source,
+                     search=filters.search, created_from=filters.created_from,
+                     created_to=filters.created_to)
+
+
+def _with_next_task(qs: QuerySet[Deal]) -> QuerySet[Deal]:
+    from voronka.activities.models import Task
+
+    open_tasks = Task.objects.filter(deal=OuterRef("pk"), is_done=False).order_by("due_at", "id")
+    return qs.annotate(next_task_text=Subquery(open_tasks.values("text")[:1]),
+                       next_task_due=Subquery(open_tasks.values("due_at")[:1]))
+
+
+def _card(deal: Deal, stage: Stage, now: datetime.datetime) -> BoardCard:
+    in_stage = now - deal.stage_entered_at
+    limit = stage.time_limit_hours
+    due = deal.next_task_due
+    return BoardCard(
+        deal=deal,
+        days_in_stage=max(0, in_stage.days),
+        over_time_limit=bool(limit) and in_stage > datetime.timedelta(hours=limit),
+        next_task_text=deal.next_task_text,
+        next_task_due=due,
+        task_overdue=due is not None and due < now,
+        no_task=due is None,
+    )
+
+
+def stage_totals(*, user: User, pipeline: Pipeline, filters: BoardFilters
+                 ) -> dict[int, tuple[int, Decimal]]:
+    """Count and budget sum of all open deals per stage under the filters (one query)."""
+    rows = (_open_deals(user, pipeline, filters).order_by().values("stage_id")
+            .annotate(n=Count("id"), total=Coalesce(
+                Sum("budget"), Value(Decimal("0")),
+                output_field=DecimalField(max_digits=18, decimal_places=2))))
+    return {r["stage_id"]: (r["n"], r["total"]) for r in rows}
+
+
+def board_get(*, user: User, pipeline: Pipeline, filters: BoardFilters,
+              per_column: int = PAGE_SIZE) -> Board:
+    """The whole board: every stage with its totals and its first ``per_column`` cards."""
+    stages = list(Stage.objects.filter(pipeline=pipeline).order_by("position", "id"))
+    totals = stage_totals(user=user, pipeline=pipeline, filters=filters)
+    columns = {s.pk: BoardColumn(stage=s, count=totals.get(s.pk, (0, 0))[0],
+                                 budget=totals.get(s.pk, (0, Decimal("0")))[1])
+               for s in stages}
+    ranked = _with_next_task(_open_deals(user, pipeline, filters)).annotate(
+        rank=Window(RowNumber(), partition_by=[F("stage_id")],
+                    order_by=[F("stage_entered_at").desc(), F("id").desc()]),
+    ).filter(rank__lte=per_column).order_by("stage_id", "rank")
+    now = timezone.now()
+    for deal in ranked:
+        column = columns.get(deal.stage_id)
+        if column is not None:
+            column.cards.append(_card(deal, column.stage, now))
+    return Board(pipeline=pipeline, columns=list(columns.values()), filters=filters)
+
+
+def board_column(*, user: User, pipeline: Pipeline, stage_id: Any, filters: BoardFilters,
+                 offset: int = 0, limit: int = PAGE_SIZE) -> BoardColumn:
+    """One more page of a column's cards (infinite scroll), with the column's totals."""
+    try:
+        stage = Stage.objects.get(pipeline=pipeline, pk=int(stage_id))
+    except (Stage.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("stage") from exc
+    count, budget = stage_totals(user=user, pipeline=pipeline, filters=filters).get(
+        stage.pk, (0, Decimal("0")))
+    offset = max(0, int(offset))
+    deals = (_with_next_task(_open_deals(user, pipeline, filters).filter(stage=stage))
+             .order_by(*CARD_ORDER)[offset:offset + limit])
+    now = timezone.now()
+    return BoardColumn(stage=stage, count=count, budget=budget, offset=offset,
+                       cards=[_card(d, stage, now) for d in deals])
+
+
+def board_card(*, user: User, deal_id: Any) -> BoardCard:
+    """One card as the board shows it (after a move or an edit); NotFound if not visible."""
+    try:
+        deal = _with_next_task(deal_list(user=user)).get(pk=int(deal_id))
+    except (Deal.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("deal") from exc
+    return _card(deal, deal.stage, timezone.now())
+
+
+def board_sources(*, user: User, pipeline: Pipeline) -> list[str]:
+    """The sources of the pipeline's deals the user sees, for the source filter."""
+    return list(deal_list(user=user, pipeline_id=pipeline.pk).exclude(source="")
+                .order_by("source").values_list("source", flat=True).distinct())
+
+
+def move_blockers(*, deal: Deal, to_stage_id: int | None) -> list[tuple[Stage, Any]]:
+    """The exit requirements that stop ``deal`` from reaching ``to_stage_id`` (None: winning),
+    as (stage, requirement) pairs — what the missing-facts dialog offers to satisfy."""
+    from . import gates
+
+    stages = list(Stage.objects.filter(pipeline_id=deal.pipeline_id).order_by("position", "id"))
+    ids = [s.pk for s in stages]
+    if deal.stage_id not in ids:
+        return []
+    here = ids.index(deal.stage_id)
+    there = len(stages) if to_stage_id is None else (
+        ids.index(to_stage_id) if to_stage_id in ids else here)
+    return [(stage, req) for stage, req, ok in gates.checklist(deal, stages[here:there])
+            if not ok]

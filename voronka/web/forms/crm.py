@@ -1,0 +1,61 @@
+"""Forms for contacts and companies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from voronka.accounts.models import User
+from voronka.crm.models import Company, Contact
+from voronka.crm.selectors import company_list
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").replace(",", "\n").splitlines() if line.strip()]
+
+
+class ContactForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=300)
+    position = forms.CharField(label=_("Position"), required=False, max_length=200)
+    company = forms.ChoiceField(label=_("Company"), required=False)
+    phones = forms.CharField(label=_("Phones"), required=False, widget=forms.Textarea(
+        attrs={"rows": 2}), help_text=_("One per line; stored as +7…"))
+    emails = forms.CharField(label=_("E-mails"), required=False, widget=forms.Textarea(
+        attrs={"rows": 2}), help_text=_("One per line"))
+
+    def __init__(self, *args: Any, user: User, contact: Contact | None = None,
+                 **kwargs: Any) -> None:
+        if contact is not None:
+            kwargs.setdefault("initial", {
+                "full_name": contact.full_name, "position": contact.position,
+                "company": str(contact.company_id or ""),
+                "phones": "\n".join(p.number for p in contact.phones.all()),
+                "emails": "\n".join(e.email for e in contact.emails.all())})
+        super().__init__(*args, **kwargs)
+        companies = company_list(user=user).order_by("name")[:300]
+        self.fields["company"].choices = [("", "—")] + [(str(c.pk), c.name) for c in companies]
+        if contact is not None and contact.company_id and str(contact.company_id) not in dict(
+                self.fields["company"].choices):
+            self.fields["company"].choices.append((str(contact.company_id), str(contact.company)))
+
+    def phone_list(self) -> list[str]:
+        return _lines(self.cleaned_data.get("phones", ""))
+
+    def email_list(self) -> list[str]:
+        return _lines(self.cleaned_data.get("emails", ""))
+
+
+class CompanyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=300)
+    inn = forms.CharField(label=_("INN"), required=False, max_length=12)
+    website = forms.CharField(label=_("Website"), required=False, max_length=300)
+    address = forms.CharField(label=_("Address"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, company: Company | None = None, **kwargs: Any) -> None:
+        if company is not None:
+            kwargs.setdefault("initial", {"name": company.name, "inn": company.inn,
+                                          "website": company.website,
+                                          "address": company.address})
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,119 @@
+"""Template helpers of the web UI: money, dates relative to today, small labels."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+from django.conf import settings
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+register = template.Library()
+
+CURRENCY_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸", "BYN": "Br", "UAH": "₴"}
+NBSP = "\u00a0"
+
+
+@register.filter
+def money(value: Any) -> str:
+    """1234567.5 → "1 234 568 ₽": whole units with grouped thousands and the currency sign."""
+    if value in (None, ""):
+        return ""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    whole = f"{amount.quantize(Decimal('1')):,}".replace(",", NBSP)
+    sign = CURRENCY_SIGNS.get(settings.VORONKA_CURRENCY, settings.VORONKA_CURRENCY)
+    return f"{whole}{NBSP}{sign}"
+
+
+@register.filter
+def amount(value: Any) -> str:
+    """A money amount with kopecks, for forms and payments: "1 234,50"."""
+    if value in (None, ""):
+        return ""
+    return formats.number_format(Decimal(str(value)), 2, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def due(value: datetime.datetime | None) -> str:
+    """A due time as a person says it: "today 14:00", "tomorrow 10:00", "3 Mar 12:00"."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    today = timezone.localdate()
+    clock = local.strftime("%H:%M")
+    if local.date() == today:
+        return _("today %(time)s") % {"time": clock}
+    if local.date() == today + datetime.timedelta(days=1):
+        return _("tomorrow %(time)s") % {"time": clock}
+    if local.date() == today - datetime.timedelta(days=1):
+        return _("yesterday %(time)s") % {"time": clock}
+    return f"{formats.date_format(local.date(), 'SHORT_DATE_FORMAT')} {clock}"
+
+
+@register.filter
+def days(value: int) -> str:
+    return ngettext("%(n)d day", "%(n)d days", value) % {"n": value}
+
+
+@register.filter
+def duration(seconds: int | None) -> str:
+    """Call length in minutes and seconds (calls are measured in minutes, seed 003)."""
+    seconds = int(seconds or 0)
+    return _("%(m)d min %(s)02d s") % {"m": seconds // 60, "s": seconds % 60}
+
+
+@register.filter
+def initials(user: Any) -> str:
+    name = str(user or "").strip()
+    parts = [p for p in name.replace("@", " ").split() if p]
+    return "".join(p[0].upper() for p in parts[:2]) or "?"
+
+
+@register.filter
+def lookup(mapping: Any, key: Any) -> Any:
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.simple_tag
+def qs(base: dict[str, str] | None = None, **params: Any) -> str:
+    """A query string from the board's filters plus overrides (empty values dropped)."""
+    from urllib.parse import urlencode
+
+    merged = dict(base or {})
+    for key, value in params.items():
+        if value in (None, ""):
+            merged.pop(key, None)
+        else:
+            merged[key] = str(value)
+    return urlencode(merged)
+
+
+@register.simple_tag
+def board_params(deal: Any, filter_query: dict[str, str] | None) -> str:
+    """What a stage change from the board sends: the origin, the version the card shows and
+    the board's filters (so the answer can update the column totals)."""
+    from urllib.parse import urlencode
+
+    return urlencode({"origin": "board", "version": deal.version,
+                      "filters": urlencode(filter_query or {})})
+
+
+@register.filter
+def timedelta_days(seconds: int | None) -> str:
+    """Time spent in a stage, coarse: days, else hours, else minutes."""
+    seconds = int(seconds or 0)
+    if seconds >= 86400:
+        return ngettext("%(n)d day", "%(n)d days", seconds // 86400) % {"n": seconds // 86400}
+    if seconds >= 3600:
+        return ngettext("%(n)d hour", "%(n)d hours", seconds // 3600) % {"n": seconds // 3600}
+    return ngettext("%(n)d minute", "%(n)d minutes", seconds // 60) % {"n": seconds // 60}

@@ -1,0 +1,57 @@
+"""The board: one column per stage, totals of all deals under the filters, cards by pages."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from voronka.accounts.selectors import team_list, user_list
+from voronka.deals.board import BoardFilters, board_column, board_get, board_sources
+from voronka.pipelines.selectors import pipeline_get, pipeline_list
+
+from .common import int_or_none, web_view
+
+LAST_PIPELINE_KEY = "board_pipeline"
+
+
+@web_view
+def board(request: HttpRequest, pipeline_id: int | None = None) -> HttpResponse:
+    pipelines = list(pipeline_list(user=request.user))
+    if pipeline_id is None:
+        remembered = request.session.get(LAST_PIPELINE_KEY)
+        chosen = next((p for p in pipelines if p.pk == remembered), None) or (
+            pipelines[0] if pipelines else None)
+        if chosen is None:
+            return render(request, "web/board/empty.html", {"section": "board"})
+        pipeline = chosen
+    else:
+        pipeline = pipeline_get(user=request.user, pk=pipeline_id)
+        request.session[LAST_PIPELINE_KEY] = pipeline.pk
+    filters = BoardFilters.from_query(request.GET)
+    context = {
+        "section": "board",
+        "board": board_get(user=request.user, pipeline=pipeline, filters=filters),
+        "pipeline": pipeline,
+        "pipelines": pipelines,
+        "filters": filters,
+        "filter_query": filters.as_query(),
+        "owners": user_list(user=request.user),
+        "teams": team_list(user=request.user),
+        "sources": board_sources(user=request.user, pipeline=pipeline),
+    }
+    if request.htmx and request.htmx.target == "board":
+        return render(request, "web/board/_columns.html", context)
+    return render(request, "web/board/board.html", context)
+
+
+@web_view
+def board_more(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpResponse:
+    """The next page of one column's cards (requested when the column is scrolled down)."""
+    pipeline = pipeline_get(user=request.user, pk=pipeline_id)
+    filters = BoardFilters.from_query(request.GET)
+    column = board_column(user=request.user, pipeline=pipeline, stage_id=stage_id,
+                          filters=filters, offset=int_or_none(request.GET.get("offset")) or 0)
+    if not request.htmx:
+        return redirect("web:board_pipeline", pipeline_id=pipeline.pk)
+    return render(request, "web/board/_cards.html", {
+        "column": column, "pipeline": pipeline, "filter_query": filters.as_query()})

@@ -1,0 +1,209 @@
+"""Lists: deals (sortable, filterable, CSV export), contacts and companies with their pages."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from voronka.accounts.selectors import team_list, user_list
+from voronka.core import errors
+from voronka.crm.selectors import company_get, contact_get
+from voronka.crm.selectors import company_list as company_select
+from voronka.crm.selectors import contact_list as contact_select
+from voronka.crm.services import company_create, company_update, contact_create, contact_update
+from voronka.deals.board import BoardFilters
+from voronka.deals.models import Deal
+from voronka.deals.selectors import deal_list as deal_select
+from voronka.pipelines.selectors import pipeline_list
+
+from ..forms.crm import CompanyForm, ContactForm
+from .common import apply_errors, int_or_none, web_view
+
+PER_PAGE = 50
+SORTS = {"title": "title", "budget": "budget", "stage": "stage__position",
+         "owner": "owner__full_name", "created": "created_at", "status": "status",
+         "company": "company__name"}
+
+
+def _deals(request: HttpRequest):
+    """The filtered, sorted deals of the list and its export, with what the page shows."""
+    filters = BoardFilters.from_query(request.GET)
+    status = request.GET.get("status", "open")
+    status = status if status in {*Deal.Status.values, "all"} else "open"
+    pipeline_id = int_or_none(request.GET.get("pipeline"))
+    sort = request.GET.get("sort", "-created")
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        sort, key = "-created", "created"
+    order = ("-" if sort.startswith("-") else "") + SORTS[key]
+    qs = deal_select(user=request.user, pipeline_id=pipeline_id,
+                     status=None if status == "all" else status, owner_id=filters.owner_id,
+                     team_id=filters.team_id, source=filters.source, search=filters.search,
+                     created_from=filters.created_from, created_to=filters.created_to
+                     ).order_by(order, "-id")
+    return qs, filters, status, pipeline_id, sort
+
+
+@require_GET
+@web_view
+def deal_list(request: HttpRequest) -> HttpResponse:
+    qs, filters, status, pipeline_id, sort = _deals(request)
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    unsorted = params.copy()
+    unsorted.pop("sort", None)
+    return render(request, "web/lists/deals.html", {
+        "section": "deals", "page": page, "filters": filters, "status": status,
+        "pipeline_id": pipeline_id, "sort": sort, "query": params.urlencode(),
+        "unsorted_query": unsorted.urlencode(),
+        "pipelines": pipeline_list(user=request.user), "owners": user_list(user=request.user),
+        "teams": team_list(user=request.user), "statuses": Deal.Status.choices,
+        "columns": [("title", _("Title")), ("company", _("Company")), ("stage", _("Stage")),
+                    ("budget", _("Budget")), ("owner", _("Owner")), ("status", _("Status")),
+                    ("created", _("Created"))]})
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_GET
+@web_view
+def deal_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The list as CSV (UTF-8 with BOM, so spreadsheet programs read Cyrillic right)."""
+    qs = _deals(request)[0]
+    writer = csv.writer(_Echo())
+    header = [_("ID"), _("Title"), _("Pipeline"), _("Stage"), _("Status"), _("Budget"),
+              _("Owner"), _("Company"), _("Source"), "utm_source", "utm_medium", "utm_campaign",
+              _("Created"), _("Closed"), _("Loss reason")]
+
+    def rows() -> Iterator[str]:
+        yield "\ufeff" + writer.writerow(header)
+        for d in qs.iterator(chunk_size=500):
+            yield writer.writerow([
+                d.pk, d.title, d.pipeline.name, d.stage.name, d.get_status_display(),
+                f"{d.budget:f}", str(d.owner), d.company.name if d.company_id else "", d.source,
+                d.utm_source, d.utm_medium, d.utm_campaign,
+                timezone.localtime(d.created_at).strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(d.closed_at).strftime("%Y-%m-%d %H:%M") if d.closed_at else "",
+                d.loss_reason.name if d.loss_reason_id else ""])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    stamp = datetime.date.today().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="deals-{stamp}.csv"'
+    return response
+
+
+@require_GET
+@web_view
+def contact_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:200]
+    qs = contact_select(user=request.user, search=q).order_by("full_name", "id")
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "web/lists/contacts.html", {"section": "contacts", "page": page,
+                                                       "q": q})
+
+
+@require_GET
+@web_view
+def company_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:200]
+    page = Paginator(company_select(user=request.user, search=q).order_by("name", "id"),
+                     PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "web/lists/companies.html", {"section": "companies", "page": page,
+                                                        "q": q})
+
+
+def _save_contact(request: HttpRequest, form: ContactForm, contact=None):
+    data = form.cleaned_data
+    company = company_get(user=request.user, pk=data["company"]) if data["company"] else None
+    fields = {"full_name": data["full_name"], "position": data["position"], "company": company}
+    if contact is None:
+        return contact_create(actor=request.user, phones=form.phone_list(),
+                              emails=form.email_list(), **fields)
+    return contact_update(contact=contact, actor=request.user, phones=form.phone_list(),
+                          emails=form.email_list(), **fields)
+
+
+@require_http_methods(["GET", "POST"])
+@web_view
+def contact_new(request: HttpRequest) -> HttpResponse:
+    form = ContactForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = _save_contact(request, form)
+        except errors.ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The contact is saved."))
+            return redirect("web:contact", contact_id=contact.pk)
+    return render(request, "web/lists/edit.html", {
+        "section": "contacts", "form": form, "title": _("New contact")},
+        status=422 if request.method == "POST" else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@web_view
+def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = contact_get(user=request.user, pk=contact_id)
+    form = ContactForm(request.POST or None, user=request.user, contact=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _save_contact(request, form, contact)
+        except errors.ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The contact is saved."))
+            return redirect("web:contact", contact_id=contact.pk)
+    deals = deal_select(user=request.user).filter(deal_contacts__contact=contact)
+    return render(request, "web/lists/contact.html", {
+        "section": "contacts", "contact": contact, "form": form, "deals": deals},
+        status=422 if request.method == "POST" else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@web_view
+def company_new(request: HttpRequest) -> HttpResponse:
+    form = CompanyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            company = company_create(actor=request.user, **form.cleaned_data)
+        except errors.ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The company is saved."))
+            return redirect("web:company", company_id=company.pk)
+    return render(request, "web/lists/edit.html", {
+        "section": "companies", "form": form, "title": _("New company")},
+        status=422 if request.method == "POST" else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@web_view
+def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
+    company = company_get(user=request.user, pk=company_id)
+    form = CompanyForm(request.POST or None, company=company)
+    if request.method == "POST" and form.is_valid():
+        try:
+            company_update(company=company, actor=request.user, **form.cleaned_data)
+        except errors.ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The company is saved."))
+            return redirect("web:company", company_id=company.pk)
+    return render(request, "web/lists/company.html", {
+        "section": "companies", "company": company, "form": form,
+        "deals": deal_select(user=request.user).filter(company=company),
+        "contacts": contact_select(user=request.user).filter(company=company)},
+        status=422 if request.method == "POST" else 200)
