@@ -115,7 +115,9 @@ def _holds(deal: Deal, req: StageRequirement, facts: _Facts) -> bool:
         return req.task_kind in facts.done_task_kinds()
     if req.kind == Kind.PAYMENT_RECEIVED:
         share = req.payment_share or Decimal("1")
-        return deal.budget > 0 and facts.paid() >= (deal.budget * share).quantize(Decimal("0.01"))
+        # Compared exactly: rounding the target (half of 100.01 is 50.005) to kopecks could
+        # round it down and let a payment short of the share pass.
+        return deal.budget > 0 and facts.paid() >= deal.budget * share
     if req.kind == Kind.FACT_CONFIRMED:
         return req.pk in facts.confirmed()
     return False
