@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "voronka.pipelines",
     "voronka.deals",
     "voronka.activities",
+    "voronka.analytics",
     "ninja",
     "voronka.api",
     "voronka.capture",

@@ -1,0 +1,179 @@
+"""The facts one deal contributes to the reports — pure functions, no database.
+
+A deal's facts follow from its current state and its transitions (in id order, which is the
+order they happened in: every move locks the deal). The same functions feed the full rebuild,
+the incremental refresh and the tests, so there is one definition of every fact:
+
+* cohort: ``("C", created day, furthest stage, stage, status, loss reason)`` — one per deal;
+* flow: ``("F", day, "reach", stage)`` the first time the deal arrives at or beyond a stage
+  (a skip reaches the skipped stages too; corrections and reopenings never reach anything
+  again, so a stage is counted once per deal, ever), ``("F", day, "won")`` per win,
+  ``("F", day, "lost", stage, reason)`` per loss;
+* durations: ``("D", day, "stay", stage, bucket, seconds)`` per stay that ended on ``day``
+  (advance, skip, win, loss or correction leave a stage; a reopening does not, and the time
+  spent in the archive is not a stay), ``("D", day, "cycle", 0, days, seconds)`` per win,
+  measured from the deal's creation.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+HOUR, DAY, WEEK = 3600, 86400, 604800
+# The kinds of transition that end a stay on ``from_stage``.
+EXIT_KINDS = frozenset({"advance", "skip", "won", "lost", "correction"})
+
+
+def stay_bucket(seconds: int) -> int:
+    """A stay's duration rounded *up* to the report's resolution, in hours.
+
+    Whole hours up to 3 days, whole days up to 90 days, whole weeks beyond. Percentiles and
+    "over the time limit" are computed on this value, so they read the same from the rollups
+    and from the raw log; a time limit of up to 72 h, or of whole days, is compared exactly.
+    """
+    if seconds <= 0:
+        return 0
+    hours = -(-seconds // HOUR)
+    if hours <= 72:
+        return hours
+    days = -(-seconds // DAY)
+    if days <= 90:
+        return days * 24
+    return -(-seconds // WEEK) * 168
+
+
+def cycle_bucket(seconds: int) -> int:
+    """A created→won cycle in whole days, rounded up (a deal won on its first day: 1)."""
+    return max(1, -(-seconds // DAY)) if seconds > 0 else 0
+
+
+@dataclass(frozen=True, slots=True)
+class DealState:
+    deal_id: int
+    pipeline_id: int
+    owner_id: int
+    source: str
+    budget_cents: int
+    created_at: datetime.datetime
+    furthest_stage_id: int
+    stage_id: int
+    status: str
+    loss_reason_id: int
+    last_transition_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One transition, as the facts need it."""
+
+    id: int
+    kind: str
+    from_stage_id: int | None
+    to_stage_id: int
+    at: datetime.datetime
+    seconds: int
+    loss_reason_id: int
+
+
+class LocalDay:
+    """UTC instant → local calendar day, cached per 15 minutes (every UTC offset in use is a
+    multiple of 15 minutes, so a 15-minute slot never straddles a local midnight)."""
+
+    def __init__(self, tz_name: str) -> None:
+        self.tz = ZoneInfo(tz_name)
+        self._cache: dict[tuple, datetime.date] = {}
+
+    def __call__(self, at: datetime.datetime) -> datetime.date:
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=datetime.UTC)
+        slot = (at.year, at.month, at.day, at.hour, at.minute // 15, at.utcoffset())
+        day = self._cache.get(slot)
+        if day is None:
+            day = at.astimezone(self.tz).date()
+            if len(self._cache) > 500_000:
+                self._cache.clear()
+            self._cache[slot] = day
+        return day
+
+
+def deal_facts(state: DealState, moves: Iterable[Move], order: Sequence[int],
+               local_day: LocalDay) -> list[tuple]:
+    """Every fact of one deal. ``order`` is the pipeline's stage ids, first to last; ``moves``
+    are its transitions in id order (only those with id ≤ ``state.last_transition_id``)."""
+    index = {stage_id: i for i, stage_id in enumerate(order)}
+    facts: list[tuple] = [("C", local_day(state.created_at), state.furthest_stage_id,
+                           state.stage_id, state.status, state.loss_reason_id)]
+    reached = -1
+    for move in moves:
+        if move.id > state.last_transition_id:
+            break
+        day = local_day(move.at)
+        to = index.get(move.to_stage_id)
+        if to is not None and move.kind != "correction" and to > reached:
+            facts.extend(("F", day, "reach", order[i], 0) for i in range(reached + 1, to + 1))
+            reached = to
+        if move.kind == "won":
+            facts.append(("F", day, "won", 0, 0))
+            cycle = max(0, int((move.at - state.created_at).total_seconds()))
+            facts.append(("D", day, "cycle", 0, cycle_bucket(cycle), cycle))
+        elif move.kind == "lost":
+            facts.append(("F", day, "lost", move.to_stage_id, move.loss_reason_id))
+        if move.kind in EXIT_KINDS and move.from_stage_id is not None:
+            seconds = max(0, int(move.seconds))
+            facts.append(("D", day, "stay", move.from_stage_id, stay_bucket(seconds), seconds))
+    return facts
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def cell_keys(fact: tuple, state: DealState) -> list[tuple]:
+    """The rollup cells a fact adds to: four levels × two grains.
+
+    A key is ``(table, pipeline, level, grain, day, owner, source, *fact-specific)`` and the
+    value the fact adds is ``(n, budget_cents)`` for C/F and ``(n, seconds)`` for D."""
+    table, day = fact[0], fact[1]
+    rest = fact[2:5] if table == "D" else fact[2:]
+    p, o, s = state.pipeline_id, state.owner_id, state.source
+    days = (("d", day), ("m", day.replace(day=1)))
+    dims = ((0, 0, ""), (1, o, ""), (2, 0, s), (3, o, s))
+    return [(table, p, level, grain, d, owner, source, *rest)
+            for grain, d in days for level, owner, source in dims]
+
+
+def fact_value(fact: tuple, state: DealState) -> int:
+    """The second measure of a fact: the deal's budget (C, F) or the duration (D)."""
+    return fact[5] if fact[0] == "D" else state.budget_cents
+
+
+def accumulate(into: dict[tuple, list[int]], state: DealState, facts: Iterable[tuple],
+               sign: int = 1) -> None:
+    """Add (sign=1) or subtract (sign=-1) a deal's facts into ``into``: key → [n, value]."""
+    for fact in facts:
+        value = fact_value(fact, state) * sign
+        for key in cell_keys(fact, state):
+            cell = into.get(key)
+            if cell is None:
+                into[key] = [sign, value]
+            else:
+                cell[0] += sign
+                cell[1] += value
+
+
+def percentile(histogram: Sequence[tuple[int, int]], pct: int) -> int | None:
+    """Nearest-rank percentile of a histogram [(value, count)…] sorted by value: the smallest
+    value with at least ⌈pct/100 · n⌉ observations at or below it."""
+    total = sum(c for _v, c in histogram)
+    if total <= 0:
+        return None
+    rank = max(1, -(-pct * total // 100))
+    seen = 0
+    for value, count in histogram:
+        seen += count
+        if seen >= rank:
+            return value
+    return histogram[-1][0]

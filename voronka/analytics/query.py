@@ -1,0 +1,237 @@
+"""Report filters, who-sees-what as rollup constraints, and reading the cells.
+
+Visibility (voronka.deals.visibility.deal_scope_q) depends only on a deal's pipeline and its
+owner, so inside one pipeline it becomes "all owners" or "these owners". Together with the
+filters (team = the owner's team, manager, source) that picks the coarsest rollup level that
+can answer exactly, and the period is cut into whole months (month cells) and the days at its
+edges (day cells).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+
+from voronka.accounts.models import Role, User
+from voronka.pipelines.models import LossReason, Pipeline, Stage
+
+from .models import CohortCell, DurationCell, FlowCell
+from .rollups import LATTICE, ensure_fresh
+
+COHORT, FLOW = "cohort", "flow"
+MODES = (COHORT, FLOW)
+NO_SOURCE = "—"  # the filter value for "deals without a source"
+
+
+@dataclass(frozen=True)
+class Filters:
+    pipeline_id: int
+    date_from: datetime.date
+    date_to: datetime.date
+    mode: str = COHORT
+    team_id: int | None = None
+    owner_id: int | None = None
+    source: str | None = None  # None: any; "" (NO_SOURCE in forms): deals without a source
+
+    def as_query(self) -> dict[str, str]:
+        """The filters as GET parameters (links to drill-downs and exports keep them)."""
+        out = {"pipeline": str(self.pipeline_id), "from": self.date_from.isoformat(),
+               "to": self.date_to.isoformat(), "mode": self.mode}
+        if self.team_id:
+            out["team"] = str(self.team_id)
+        if self.owner_id:
+            out["manager"] = str(self.owner_id)
+        if self.source is not None:
+            out["source"] = self.source or NO_SOURCE
+        return out
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The deals of one pipeline a report may count: owners None = every owner."""
+
+    pipeline_id: int
+    owners: frozenset[int] | None
+    source: str | None
+
+    @property
+    def empty(self) -> bool:
+        return self.owners is not None and not self.owners
+
+
+def owners_visible(user: User, pipeline: Pipeline) -> frozenset[int] | None:
+    """deal_scope_q restricted to one pipeline, as an owner constraint (None: all owners)."""
+    if not user.is_active:
+        return frozenset()
+    if user.is_admin:
+        return None
+    if user.role == Role.MANAGER:
+        return frozenset({user.pk})
+    if user.team_id is None:
+        return None if user.role == Role.MARKETER else frozenset()
+    if pipeline.team_id == user.team_id:
+        return None
+    if user.role == Role.HEAD:
+        return frozenset(User.objects.filter(team_id=user.team_id).values_list("pk", flat=True))
+    return frozenset()
+
+
+def resolve(user: User, filters: Filters, pipeline: Pipeline | None = None) -> Scope:
+    pipeline = pipeline or Pipeline.objects.get(pk=filters.pipeline_id)
+    owners = owners_visible(user, pipeline)
+    if filters.team_id:
+        team = frozenset(User.objects.filter(team_id=filters.team_id)
+                         .values_list("pk", flat=True))
+        owners = team if owners is None else owners & team
+    if filters.owner_id:
+        one = frozenset({filters.owner_id})
+        owners = one if owners is None else owners & one
+    return Scope(pipeline.pk, owners, filters.source)
+
+
+def month_end(day: datetime.date) -> datetime.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def period_parts(first: datetime.date, last: datetime.date) -> list[tuple[str, datetime.date,
+                                                                           datetime.date]]:
+    """[first, last] as (grain, from, to) pieces: whole months as "m", the rest as "d"."""
+    parts: list[tuple[str, datetime.date, datetime.date]] = []
+    if last < first:
+        return parts
+    day = first
+    while day <= last:
+        end = month_end(day)
+        if day.day == 1 and end <= last:
+            if parts and parts[-1][0] == "m":
+                parts[-1] = ("m", parts[-1][1], day)
+            else:
+                parts.append(("m", day, day))
+        else:
+            parts.append(("d", day, min(end, last)))
+        day = end + datetime.timedelta(days=1)
+    return parts
+
+
+def _level(scope: Scope, by_owner: bool) -> int:
+    has_owner = scope.owners is not None or by_owner
+    has_source = scope.source is not None
+    return {(False, False): 0, (True, False): 1, (False, True): 2, (True, True): 3}[
+        (has_owner, has_source)]
+
+
+TABLE_MODELS = {"C": CohortCell, "F": FlowCell, "D": DurationCell}
+MEASURES = {"C": "budget_cents", "F": "budget_cents", "D": "seconds"}
+
+
+def cells(table: str, scope: Scope, period: tuple[datetime.date, datetime.date] | None,
+          group: tuple[str, ...], *, by_owner: bool = False,
+          where: dict[str, object] | None = None) -> dict[tuple, list[int]]:
+    """Sum the cells of ``table`` ("C", "F", "D") within ``scope`` and ``period`` (None: all
+    time) by ``group`` columns (prefixed by owner_id when ``by_owner``): key → [n, measure].
+    ``where`` adds equality constraints on the table's own columns."""
+    ensure_fresh()
+    out: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    if scope.empty:
+        return out
+    model = TABLE_MODELS[table]
+    name = connection.ops.quote_name(model._meta.db_table)
+    columns = (("owner_id",) if by_owner else ()) + group
+    level = _level(scope, by_owner)
+    if period is None:
+        pieces = [("m", None, None)]
+    else:
+        pieces = period_parts(*period)
+    select = ", ".join(columns)
+    with connection.cursor() as cur:
+        for grain, start, end in pieces:
+            lvl = level if (level, grain) in LATTICE else 3
+            sql = [f"SELECT {select}{', ' if select else ''}SUM(n), SUM({MEASURES[table]}) "
+                   f"FROM {name} WHERE pipeline_id = %s AND level = %s AND grain = %s"]
+            params: list[object] = [scope.pipeline_id, lvl, grain]
+            if start is not None:
+                sql.append("AND day >= %s AND day <= %s")
+                params += [start, end]
+            if scope.owners is not None:
+                owners = sorted(scope.owners)
+                sql.append(f"AND owner_id IN ({', '.join(['%s'] * len(owners))})")
+                params += owners
+            if scope.source is not None:
+                sql.append("AND source = %s")
+                params.append(scope.source)
+            for column, value in (where or {}).items():
+                sql.append(f"AND {column} = %s")
+                params.append(value)
+            if columns:
+                sql.append(f"GROUP BY {select}")
+            cur.execute(" ".join(sql), params)
+            for row in cur.fetchall():
+                n, measure = row[-2], row[-1]
+                if not n:
+                    continue
+                cell = out[tuple(row[:-2])]
+                cell[0] += int(n)
+                cell[1] += int(measure or 0)
+    return out
+
+
+def money(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A count of deals and their total budget (the two numbers of every funnel stage)."""
+
+    n: int = 0
+    budget: Decimal = Decimal("0.00")
+
+    @classmethod
+    def of(cls, cell: list[int] | None) -> Amount:
+        return cls(cell[0], money(cell[1])) if cell else cls()
+
+    def __add__(self, other: Amount) -> Amount:
+        return Amount(self.n + other.n, self.budget + other.budget)
+
+
+def ratio(num: int, den: int) -> float | None:
+    return num / den if den else None
+
+
+@dataclass(frozen=True)
+class StageInfo:
+    id: int
+    name: str
+    index: int
+    time_limit_hours: int | None
+
+
+@dataclass
+class Context:
+    """What every report needs besides the numbers: the pipeline, its stages and reasons."""
+
+    pipeline: Pipeline
+    stages: list[StageInfo]
+    reasons: dict[int, str]
+    filters: Filters
+    scope: Scope
+    generated_at: datetime.datetime = field(default_factory=timezone.now)
+
+    @property
+    def order(self) -> list[int]:
+        return [s.id for s in self.stages]
+
+
+def context(user: User, filters: Filters) -> Context:
+    pipeline = Pipeline.objects.select_related("team").get(pk=filters.pipeline_id)
+    stages = [StageInfo(s.pk, s.name, i, s.time_limit_hours) for i, s in enumerate(
+        Stage.objects.filter(pipeline=pipeline).order_by("position", "id"))]
+    reasons = dict(LossReason.objects.filter(pipeline=pipeline).order_by("position", "id")
+                   .values_list("pk", "name"))
+    return Context(pipeline, stages, reasons, filters, resolve(user, filters, pipeline))
