@@ -79,7 +79,7 @@
         group: { name: "board", pull: true, put: true },
         sort: false,
         draggable: ".card",
-        filter: ".more, a, button",
+        filter: ".more, button",
         preventOnFilter: false,
         delay: 180,
         delayOnTouchOnly: true,
@@ -117,7 +117,9 @@
     document.body.addEventListener("moveRefused", revert);
     document.body.addEventListener("htmx:afterRequest", function () { pending = null; });
     document.body.addEventListener("htmx:afterSwap", function (e) {
-      if (e.detail.target && e.detail.target.id === "modal") openModal();
+      // A dialog's content arrived: show it (answers that swap nothing leave it as it is).
+      const swapped = e.detail.xhr && e.detail.xhr.getResponseHeader("HX-Reswap") !== "none";
+      if (swapped && e.detail.target && e.detail.target.id === "modal") openModal();
     });
     document.body.addEventListener("htmx:afterSettle", function (e) { init(e.detail.elt || document); });
     document.body.addEventListener("htmx:oobAfterSwap", function (e) { init(e.detail.target || document); });

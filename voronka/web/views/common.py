@@ -54,7 +54,8 @@ def trigger(response: HttpResponse, name: str, detail: Any = None) -> HttpRespon
     current = response.headers.get("HX-Trigger")
     events = json.loads(current) if current else {}
     events[name] = detail if detail is not None else {}
-    response.headers["HX-Trigger"] = json.dumps(events, ensure_ascii=False)
+    # ASCII only: a header with other characters gets MIME-encoded and htmx cannot read it.
+    response.headers["HX-Trigger"] = json.dumps(events, ensure_ascii=True)
     return response
 
 
