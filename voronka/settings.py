@@ -151,6 +151,8 @@ VORONKA_API_RATE_LIMIT = os.environ.get("VORONKA_API_RATE_LIMIT", "3000/60")
 VORONKA_IDEMPOTENCY_HOURS = int(os.environ.get("VORONKA_IDEMPOTENCY_HOURS", "24"))
 # Public capture endpoints (forms, webhooks, telephony): per client IP, "<requests>/<seconds>".
 VORONKA_CAPTURE_RATE_LIMIT = os.environ.get("VORONKA_CAPTURE_RATE_LIMIT", "30/60")
+# Inbound webhooks and telephony (keyed, machine senders): per IP and channel.
+VORONKA_CAPTURE_HOOK_RATE_LIMIT = os.environ.get("VORONKA_CAPTURE_HOOK_RATE_LIMIT", "600/60")
 # Largest accepted capture request body, bytes.
 VORONKA_CAPTURE_MAX_BYTES = int(os.environ.get("VORONKA_CAPTURE_MAX_BYTES", "65536"))
 

@@ -1,1 +1,18 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import public, views
+
+app_name = "capture"
+
+urlpatterns = [
+    # Public: the only CSRF-exempt endpoints; each needs its channel's key.
+    path("capture/forms/<str:key>/", public.form, name="form"),
+    path("capture/hooks/<str:key>/", public.webhook, name="webhook"),
+    path("capture/telephony/<str:key>/", public.telephony, name="telephony"),
+    # Staff screens.
+    path("capture/", views.channels, name="channels"),
+    path("capture/channels/<int:pk>/", views.channel_detail, name="channel"),
+    path("capture/log/", views.log, name="log"),
+    path("capture/log/<int:pk>/", views.capture_detail, name="capture"),
+    path("capture/log/<int:pk>/reprocess/", views.capture_reprocess, name="reprocess"),
+]

@@ -1,0 +1,54 @@
+"""Who gets a new deal: round-robin or least-loaded among the channel's members (by default
+every manager of the pipeline's team). Runs with the channel row locked, so two leads at
+once never both go to the same person by accident of timing."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from voronka.accounts.models import Role, User
+from voronka.core.errors import ValidationError
+from voronka.deals.models import Deal
+
+from .models import Channel
+
+
+def candidates(channel: Channel) -> list[User]:
+    members = list(channel.members.filter(is_active=True).order_by("id"))
+    if members:
+        return members
+    team = User.objects.filter(is_active=True, team_id=channel.pipeline.team_id)
+    # A lead must never be dropped: without managers it goes to the head, then an admin.
+    return (list(team.filter(role=Role.MANAGER).order_by("id"))
+            or list(team.filter(role=Role.HEAD).order_by("id"))
+            or list(User.objects.filter(is_active=True, role=Role.ADMIN).order_by("id")[:1]))
+
+
+def _after(people: list[User], last_id: int | None) -> list[User]:
+    """``people`` rotated so the one after ``last_id`` comes first."""
+    ids = [p.pk for p in people]
+    if last_id in ids:
+        i = ids.index(last_id) + 1
+        return people[i:] + people[:i]
+    return people
+
+
+def pick_owner(channel: Channel) -> User:
+    """Choose the owner of a new deal and remember the choice (caller holds the lock)."""
+    people = candidates(channel)
+    if not people:
+        raise ValidationError({"owner": _("Nobody in the pipeline's team can take the lead; "
+                                          "add managers or channel members.")})
+    order = _after(people, channel.last_assigned_id)
+    if channel.distribution == Channel.Distribution.LEAST_LOADED:
+        loads = dict(User.objects.filter(pk__in=[p.pk for p in people]).annotate(
+            n=Count("deals", filter=Q(deals__status=Deal.Status.OPEN,
+                                      deals__pipeline_id=channel.pipeline_id)))
+            .values_list("pk", "n"))
+        # Fewest open deals first; among equals, the round-robin order.
+        order = sorted(order, key=lambda p: loads.get(p.pk, 0))
+    chosen = order[0]
+    Channel.objects.filter(pk=channel.pk).update(last_assigned=chosen)
+    channel.last_assigned = chosen
+    return chosen

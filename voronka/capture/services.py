@@ -1,0 +1,384 @@
+"""Lead capture use cases.
+
+Every capture first stores the raw request (``capture_receive``, idempotent by the
+provider's id), then processes it in one transaction (``capture_process``): normalise,
+match the contact, attach to their open deal or create a deal for the next person in the
+distribution, keep source and UTM, set the "classify the request" task. Telephony events
+log the call on the contact's open deal (with the stage at call time); a missed call sets a
+call-back task; an unknown number becomes contact + deal + task.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from voronka.accounts.models import User
+from voronka.activities.models import Task, TaskKind
+from voronka.activities.services import call_log, note_create, task_create
+from voronka.core.errors import PermissionDenied, ValidationError
+from voronka.crm.models import Company, Contact
+from voronka.crm.services import company_create, contact_create, contact_update
+from voronka.deals.models import Deal
+from voronka.deals.services import deal_create
+from voronka.deals.visibility import can_manage_pipeline
+from voronka.pipelines.models import CustomField, Pipeline
+
+from . import events
+from .dedupe import contact_match, open_deal_for
+from .distribution import pick_owner
+from .fields import (
+    CALLBACK_FORM,
+    DEFAULT_FORM,
+    TARGETS,
+    UTM,
+    WEBHOOK_ONLY,
+    CallData,
+    Lead,
+    build_call,
+    build_lead,
+    clean_form_fields,
+    clean_mapping,
+    dig,
+)
+from .models import Capture, Channel
+
+Kind = Channel.Kind
+Outcome = Capture.Outcome
+CHANNEL_FIELDS = ("name", "pipeline", "is_active", "fields", "mapping", "distribution",
+                  "source", "task_due_minutes", "success_url")
+
+
+# --- channels ------------------------------------------------------------------------------
+def channel_validate(channel: Channel, members: list[User] | None) -> None:
+    """Check and normalise a channel's settings in place (ValidationError names fields)."""
+    errors: dict[str, str] = {}
+    channel.name = (channel.name or "").strip()
+    if not channel.name or len(channel.name) > 200:
+        errors["name"] = _("This field is required.")
+    if channel.kind not in Kind.values:
+        errors["kind"] = _("Unknown channel kind.")
+    if channel.distribution not in Channel.Distribution.values:
+        errors["distribution"] = _("Unknown distribution.")
+    if not isinstance(channel.task_due_minutes, int) or not 1 <= channel.task_due_minutes \
+            <= 60 * 24 * 30:
+        errors["task_due_minutes"] = _("Between 1 minute and 30 days.")
+    if channel.success_url and not channel.success_url.startswith(("http://", "https://")):
+        errors["success_url"] = _("Enter an http(s) address.")
+    for member in members or []:
+        if member.team_id != channel.pipeline.team_id and not member.is_admin:
+            errors["members"] = _("Members must belong to the pipeline's team.")
+    if errors:
+        raise ValidationError(errors)
+    codes = set(CustomField.objects.filter(pipeline=channel.pipeline)
+                .values_list("code", flat=True))
+    if channel.kind in (Kind.FORM, Kind.CALLBACK):
+        if not channel.fields:
+            channel.fields = CALLBACK_FORM if channel.kind == Kind.CALLBACK else DEFAULT_FORM
+        channel.fields = clean_form_fields(channel.fields, codes)
+        channel.mapping = {}
+    else:
+        channel.fields = []
+        channel.mapping = clean_mapping(channel.mapping, telephony=channel.kind == Kind.TELEPHONY,
+                                        custom_codes=codes)
+
+
+@transaction.atomic
+def channel_create(*, actor: User | None, name: str, kind: str, pipeline: Pipeline,
+                   fields: list | None = None, mapping: dict | None = None,
+                   distribution: str = Channel.Distribution.ROUND_ROBIN,
+                   members: list[User] | None = None, source: str = "",
+                   task_due_minutes: int = 30, success_url: str = "",
+                   is_active: bool = True) -> Channel:
+    """A new capture channel with a fresh secret key."""
+    if not can_manage_pipeline(actor, pipeline):
+        raise PermissionDenied(_("Only an administrator or the team's head can set up "
+                                 "lead capture."))
+    channel = Channel(name=name, kind=kind, pipeline=pipeline, fields=fields or [],
+                      mapping=mapping or {}, distribution=distribution,
+                      source=(source or "").strip()[:100], task_due_minutes=task_due_minutes,
+                      success_url=(success_url or "").strip(), is_active=is_active,
+                      key=secrets.token_urlsafe(24))
+    channel_validate(channel, members)
+    channel.save()
+    if members:
+        channel.members.set(members)
+    return channel
+
+
+@transaction.atomic
+def channel_update(*, channel: Channel, actor: User | None, members: list[User] | None = None,
+                   rotate_key: bool = False, **changes: Any) -> Channel:
+    """Change a channel's settings; ``rotate_key`` issues a new secret (old URLs stop)."""
+    if not can_manage_pipeline(actor, channel.pipeline) or (
+            "pipeline" in changes and not can_manage_pipeline(actor, changes["pipeline"])):
+        raise PermissionDenied(_("Only an administrator or the team's head can set up "
+                                 "lead capture."))
+    unknown = set(changes) - set(CHANNEL_FIELDS)
+    if unknown:
+        raise ValidationError({n: _("This field cannot be changed here.") for n in unknown})
+    for name, value in changes.items():
+        setattr(channel, name, value)
+    if rotate_key:
+        channel.key = secrets.token_urlsafe(24)
+    channel_validate(channel, members)
+    channel.save()
+    if members is not None:
+        channel.members.set(members)
+    return channel
+
+
+# --- receiving -----------------------------------------------------------------------------
+def capture_receive(*, channel: Channel, payload: Any, provider_id: str = "",
+                    ip: str | None = None, meta: dict | None = None,
+                    spam: bool = False) -> tuple[Capture, bool]:
+    """Store the raw request, committed on its own so it survives whatever follows.
+
+    Returns (capture, created). A provider id seen before on this channel returns the
+    first capture and ``created=False``: a replay changes nothing.
+    """
+    provider_id = (provider_id or "").strip()[:200]
+    if provider_id:
+        existing = Capture.objects.filter(channel=channel, provider_id=provider_id).first()
+        if existing is not None:
+            return existing, False
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            capture = Capture.objects.create(
+                channel=channel, provider_id=provider_id, payload=payload, ip=ip,
+                meta=meta or {}, received_at=now,
+                outcome=Outcome.SPAM if spam else Outcome.PENDING,
+                processed_at=now if spam else None)
+    except IntegrityError:
+        # The same provider id arrived twice at once: the other request stored it first.
+        return Capture.objects.get(channel=channel, provider_id=provider_id), False
+    return capture, True
+
+
+def capture_submit(*, channel: Channel, payload: Any, provider_id: str = "",
+                   ip: str | None = None, meta: dict | None = None,
+                   spam: bool = False) -> tuple[Capture, bool]:
+    """Receive and, if new and not spam, process. Returns (capture, created)."""
+    if channel.kind == Kind.WEBHOOK and not provider_id:
+        provider_id = _webhook_provider_id(channel, payload)
+    if channel.kind == Kind.TELEPHONY and not provider_id and isinstance(payload, dict):
+        provider_id = str(dig(payload, channel.mapping.get("provider_call_id",
+                                                           "provider_call_id")) or "")
+    capture, created = capture_receive(channel=channel, payload=payload,
+                                       provider_id=provider_id, ip=ip, meta=meta, spam=spam)
+    if created and not spam:
+        capture = capture_process(capture=capture)
+    return capture, created
+
+
+def _webhook_provider_id(channel: Channel, payload: Any) -> str:
+    path = channel.mapping.get("provider_id", "provider_id")
+    value = dig(payload, path) if isinstance(payload, dict) else None
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+
+
+# --- processing ----------------------------------------------------------------------------
+def capture_process(*, capture: Capture) -> Capture:
+    """Turn a stored capture into contact, deal, task and call, in one transaction.
+
+    Bad data marks the capture "invalid" with field-named errors and writes nothing else.
+    """
+    try:
+        with transaction.atomic():
+            locked = Capture.objects.select_for_update().get(pk=capture.pk)
+            if locked.outcome != Outcome.PENDING:
+                return locked
+            channel = (Channel.objects.select_for_update().select_related("pipeline")
+                       .get(pk=locked.channel_id))
+            if channel.kind == Kind.TELEPHONY:
+                _process_call(locked, channel, build_call(locked.payload, channel.mapping))
+            else:
+                _process_lead(locked, channel, _lead(channel, locked.payload))
+            locked.processed_at = timezone.now()
+            locked.save()
+            return locked
+    except ValidationError as exc:
+        Capture.objects.filter(pk=capture.pk).update(outcome=Outcome.INVALID, errors=exc.errors,
+                                                     processed_at=timezone.now())
+        capture.refresh_from_db()
+        return capture
+
+
+def _lead(channel: Channel, payload: Any) -> Lead:
+    if not isinstance(payload, dict):
+        raise ValidationError({"body": _("Send a JSON object or form fields.")})
+    if channel.kind in (Kind.FORM, Kind.CALLBACK):
+        values = {spec["target"]: (spec["name"], payload.get(spec["name"]))
+                  for spec in channel.fields}
+        required = {spec["target"] for spec in channel.fields if spec["required"]}
+        # Hidden inputs a site may add to any form: where the visitor came from.
+        for name in (*UTM, "source"):
+            if name not in values and payload.get(name):
+                values[name] = (name, payload.get(name))
+    else:
+        paths = channel.mapping or {}
+        targets = set(TARGETS) | set(WEBHOOK_ONLY) | set(paths)
+        values = {t: (paths.get(t, t), dig(payload, paths.get(t, t))) for t in targets}
+        values = {t: v for t, v in values.items() if v[1] is not None or t in paths}
+        required = set()
+    lead = build_lead(values, required=required)
+    lead.names = {target: name for target, (name, _raw) in values.items()}
+    return lead
+
+
+def _renamed(exc: ValidationError, names: dict[str, str]) -> ValidationError:
+    """A service's error, keyed by the sender's field names where we know them."""
+    aliases = {"budget": "budget", "title": "title", "full_name": "name", "name": "company"}
+    out = {}
+    for key, messages in exc.errors.items():
+        target = ("custom." + key.split(".", 1)[1] if key.startswith("custom_fields.")
+                  else aliases.get(key, key))
+        out[names.get(target, key)] = messages
+    return ValidationError(out)
+
+
+def _say(user: User, message: str, **params: Any) -> str:
+    """``message`` in the assignee's language (the request came from a visitor)."""
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        return _(message) % params
+
+
+def _task(channel: Channel, deal: Deal, *, kind: str, text: str) -> Task:
+    due = timezone.now() + datetime.timedelta(minutes=channel.task_due_minutes)
+    return task_create(actor=None, deal=deal, assignee=deal.owner, kind=kind, text=text,
+                       due_at=due)
+
+
+def _classify_task(channel: Channel, deal: Deal) -> Task:
+    # Seed 002, stage 1: every new request gets a task, with a deadline, to classify it.
+    # Translators: the task set on every new request; in Russian it starts with
+    # "Классифицировать заявку".
+    text = _say(deal.owner, "Classify the request: set the budget and the type of work, "
+                            "then agree on the next step")
+    return _task(channel, deal, kind=TaskKind.OTHER, text=text)
+
+
+def _callback_task(channel: Channel, deal: Deal, phone: str, *, missed: bool) -> Task:
+    if missed:
+        # Translators: starts with "Договориться" (the method's wording for tasks).
+        text = _say(deal.owner, "Agree on the next step: call back %(phone)s after the "
+                                "missed call", phone=phone)
+    else:
+        # Translators: starts with "Договориться" (the method's wording for tasks).
+        text = _say(deal.owner, "Agree on the next step: call back %(phone)s, who asked for "
+                                "a call", phone=phone)
+    return _task(channel, deal, kind=TaskKind.CALL, text=text)
+
+
+def _company(lead: Lead, owner: User) -> Company | None:
+    if not lead.company:
+        return None
+    name = lead.company[:300]
+    return (Company.objects.filter(name__iexact=name).order_by("id").first()
+            or company_create(actor=None, name=name, owner=owner))
+
+
+def _enrich(contact: Contact, lead: Lead) -> None:
+    """Add the lead's new phones and e-mails to the matched contact (audited)."""
+    phones = list(contact.phones.values_list("number", flat=True))
+    emails = list(contact.emails.values_list("email", flat=True))
+    new_phones = [p for p in lead.phones if p not in phones]
+    new_emails = [e for e in lead.emails if e not in emails]
+    if new_phones or new_emails:
+        contact_update(contact=contact, actor=None, phones=phones + new_phones,
+                       emails=emails + new_emails)
+
+
+def _process_lead(capture: Capture, channel: Channel, lead: Lead) -> None:
+    who = lead.name or (lead.phones or lead.emails)[0]
+    contact = contact_match(phones=lead.phones, emails=lead.emails)
+    deal = open_deal_for(contact, pipeline_id=channel.pipeline_id) if contact else None
+    try:
+        if contact is not None:
+            _enrich(contact, lead)
+        if deal is None:
+            owner = pick_owner(channel)
+            company = _company(lead, owner)
+            if contact is None:
+                contact = contact_create(actor=None, full_name=who[:300], phones=lead.phones,
+                                         emails=lead.emails, company=company, owner=owner)
+            if lead.title:
+                title = lead.title
+            elif channel.kind == Kind.CALLBACK:
+                title = _say(owner, "Callback request from %(who)s", who=who)
+            else:
+                title = _say(owner, "Request from %(who)s", who=who)
+            deal = deal_create(
+                actor=None, pipeline=channel.pipeline, title=title[:300], owner=owner,
+                budget=lead.budget or "0", company=company, contacts=[(contact, "other")],
+                source=(lead.source or channel.source)[:100], utm=lead.utm,
+                custom_fields=lead.custom)
+            capture.outcome = Outcome.CREATED
+            capture.task = (_callback_task(channel, deal, lead.phones[0], missed=False)
+                            if channel.kind == Kind.CALLBACK and lead.phones
+                            else _classify_task(channel, deal))
+        else:
+            capture.outcome = Outcome.ATTACHED
+            # A repeat request needs an answer too, but not a second open task.
+            if not deal.tasks.filter(is_done=False).exists():
+                capture.task = _classify_task(channel, deal)
+    except ValidationError as exc:
+        raise _renamed(exc, lead.names) from exc
+    note = _note_text(channel, lead, deal, repeat=capture.outcome == Outcome.ATTACHED)
+    if note:
+        note_create(actor=None, deal=deal, text=note)
+    capture.deal, capture.contact = deal, contact
+    events.lead_captured(capture=capture, deal=deal,
+                         created=capture.outcome == Outcome.CREATED)
+
+
+def _note_text(channel: Channel, lead: Lead, deal: Deal, *, repeat: bool) -> str:
+    parts = []
+    if repeat:
+        parts.append(_say(deal.owner, "Repeat request via “%(channel)s”.",
+                          channel=channel.name))
+    if lead.comment:
+        parts.append(lead.comment)
+    return "\n".join(parts)
+
+
+def _process_call(capture: Capture, channel: Channel, call: CallData) -> None:
+    contact = contact_match(phones=[call.client_phone], emails=[])
+    deal = None
+    if contact is not None:
+        deal = (open_deal_for(contact, pipeline_id=channel.pipeline_id)
+                or open_deal_for(contact))
+    created = False
+    if deal is None and call.direction == "inbound":
+        owner = pick_owner(channel)
+        if contact is None:
+            contact = contact_create(actor=None, full_name=call.client_phone,
+                                     phones=[call.client_phone], owner=owner)
+        deal = deal_create(actor=None, pipeline=channel.pipeline, owner=owner,
+                           title=_say(owner, "Call from %(phone)s", phone=call.client_phone),
+                           contacts=[(contact, "other")],
+                           source=(channel.source or "phone")[:100])
+        created = True
+    user = deal.owner if deal is not None else (contact.owner if contact else None)
+    capture.call = call_log(
+        actor=None, direction=call.direction, phone=call.client_phone,
+        started_at=call.started_at, duration_seconds=call.duration_seconds,
+        answered=call.answered, recording_url=call.recording_url, user=user, deal=deal,
+        contact=contact, provider_call_id=call.provider_call_id)
+    missed = call.direction == "inbound" and not call.answered
+    if missed:
+        capture.task = _callback_task(channel, deal, call.client_phone, missed=True)
+        events.call_missed(capture=capture, deal=deal, call=capture.call)
+    elif created:
+        capture.task = _classify_task(channel, deal)
+    capture.outcome = Outcome.CREATED if created else Outcome.CALL_LOGGED
+    capture.deal, capture.contact = deal, contact
+    if created:
+        events.lead_captured(capture=capture, deal=deal, created=True)
