@@ -50,7 +50,7 @@ class Funnel:
             (r, "?") for r in sorted(used - set(self.reasons))]
 
 
-def _build(ctx: Context, mode: str, main: dict[tuple, list[int]],
+def build_funnel(ctx: Context, mode: str, main: dict[tuple, list[int]],
            now: dict[tuple, list[int]]) -> Funnel:
     """One funnel from cells already grouped: cohort rows (furthest, stage, status, reason) or
     flow rows (kind, stage, reason); ``now`` rows (stage,) → open deals on the stage now."""
@@ -132,11 +132,11 @@ def split_by_owner(rows: dict[tuple, list[int]]) -> dict[int, dict[tuple, list[i
 def funnel_report(*, user: User, filters: Filters) -> tuple[Context, Funnel]:
     ctx = context(user, filters)
     main, now = funnel_cells(ctx)
-    return ctx, _build(ctx, filters.mode, main, now)
+    return ctx, build_funnel(ctx, filters.mode, main, now)
 
 
 def funnel_by_owner(ctx: Context) -> dict[int, Funnel]:
     main, now = funnel_cells(ctx, by_owner=True)
     mains, nows = split_by_owner(main), split_by_owner(now)
-    return {owner: _build(ctx, ctx.filters.mode, mains.get(owner, {}), nows.get(owner, {}))
+    return {owner: build_funnel(ctx, ctx.filters.mode, mains.get(owner, {}), nows.get(owner, {}))
             for owner in set(mains) | set(nows)}

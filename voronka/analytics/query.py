@@ -131,11 +131,12 @@ MEASURES = {"C": "budget_cents", "F": "budget_cents", "D": "seconds"}
 
 
 def cells(table: str, scope: Scope, period: tuple[datetime.date, datetime.date] | None,
-          group: tuple[str, ...], *, by_owner: bool = False,
+          group: tuple[str, ...], *, by_owner: bool = False, daily: bool = False,
           where: dict[str, object] | None = None) -> dict[tuple, list[int]]:
     """Sum the cells of ``table`` ("C", "F", "D") within ``scope`` and ``period`` (None: all
     time) by ``group`` columns (prefixed by owner_id when ``by_owner``): key → [n, measure].
-    ``where`` adds equality constraints on the table's own columns."""
+    ``where`` adds equality constraints on the table's own columns; ``daily`` reads day cells
+    only (for grouping by ``day``)."""
     ensure_fresh()
     out: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     if scope.empty:
@@ -146,6 +147,8 @@ def cells(table: str, scope: Scope, period: tuple[datetime.date, datetime.date] 
     level = _level(scope, by_owner)
     if period is None:
         pieces = [("m", None, None)]
+    elif daily:
+        pieces = [("d", *period)] if period[0] <= period[1] else []
     else:
         pieces = period_parts(*period)
     select = ", ".join(columns)

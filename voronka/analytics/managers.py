@@ -1,0 +1,86 @@
+"""Managers side by side: each one's funnel, its shape, and call minutes.
+
+The funnel per manager follows the report's mode (cohort or flow) and counts the deals the
+manager owns now. The shape (shapes.classify) is read from the manager's open deals on each
+stage now — Dubrovin's "individual form" is the present distribution of the pipeline. Calls
+are measured in minutes, not counted (seed 003 §11): the total duration of the manager's
+calls that started in the period.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from voronka.accounts.models import User
+from voronka.activities.models import Call
+
+from .funnel import Funnel, build_funnel, funnel_by_owner
+from .query import Amount, Context, Filters, cells, context
+from .shapes import Bar, classify, picture
+
+
+@dataclass
+class ManagerRow:
+    user_id: int
+    name: str
+    funnel: Funnel
+    open_now: list[Amount]
+    shape: str | None
+    shape_budget: str | None
+    picture: list[Bar]
+    call_minutes: Decimal
+    calls: int
+
+
+@dataclass
+class Managers:
+    rows: list[ManagerRow]
+    total_call_minutes: Decimal
+
+
+def day_bounds(first: datetime.date, last: datetime.date) -> tuple[datetime.datetime,
+                                                                    datetime.datetime]:
+    """[first 00:00, the day after last 00:00) in the current time zone."""
+    tz = timezone.get_default_timezone()
+    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min,
+                                    tzinfo=tz)
+    return start, end
+
+
+def call_minutes(owners: list[int], first: datetime.date, last: datetime.date
+                 ) -> dict[int, tuple[Decimal, int]]:
+    start, end = day_bounds(first, last)
+    rows = (Call.objects.filter(user_id__in=owners, started_at__gte=start, started_at__lt=end)
+            .values("user_id").annotate(seconds=Sum("duration_seconds"), n=Count("id")))
+    return {r["user_id"]: ((Decimal(r["seconds"] or 0) / 60).quantize(Decimal("0.1")), r["n"])
+            for r in rows}
+
+
+def managers_report(*, user: User, filters: Filters) -> tuple[Context, Managers]:
+    ctx = context(user, filters)
+    funnels = funnel_by_owner(ctx)
+    open_cells = cells("C", ctx.scope, None, ("stage_id",), by_owner=True,
+                       where={"status": "open"})
+    owners = set(funnels) | {key[0] for key in open_cells}
+    if ctx.scope.owners is not None:
+        owners &= ctx.scope.owners
+    calls = call_minutes(sorted(owners), filters.date_from, filters.date_to)
+    names = {u.pk: str(u) for u in User.objects.filter(pk__in=owners)}
+    rows = []
+    for owner in owners:
+        now = [Amount.of(open_cells.get((owner, s.id))) for s in ctx.stages]
+        counts = [a.n for a in now]
+        budgets = [int(a.budget) for a in now]
+        minutes, n_calls = calls.get(owner, (Decimal("0.0"), 0))
+        funnel = funnels.get(owner) or build_funnel(ctx, filters.mode, {}, {})
+        rows.append(ManagerRow(owner, names.get(owner, str(owner)), funnel, now,
+                               classify(counts), classify(budgets), picture(counts), minutes,
+                               n_calls))
+    rows.sort(key=lambda r: (-r.funnel.requests.n, r.name))
+    return ctx, Managers(rows, sum((r.call_minutes for r in rows), Decimal("0.0")))

@@ -1,0 +1,127 @@
+"""Time in stage, the sales cycle and pipeline velocity.
+
+A *stay* is the time a deal spent on a stage, counted when it left the stage (advance, skip,
+win, loss or correction) within the period; a reopened deal starts a new stay, and the time in
+the archive is nobody's stay. Mean is exact; median and 90th percentile are nearest-rank on
+the durations rounded up to the report's resolution (facts.stay_bucket: hours up to 3 days,
+days up to 90, weeks beyond). The *cycle* runs from a deal's creation to its win, for the
+wins of the period. *Pipeline velocity* = open deals × win rate × average won budget ÷
+average cycle in days: the money the current pipeline is expected to bring per day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from voronka.accounts.models import User
+
+from .facts import percentile
+from .query import Amount, Context, Filters, cells, context, ratio
+
+CYCLE_BANDS = ((0, 7), (8, 14), (15, 30), (31, 60), (61, 90), (91, 180), (181, None))
+
+
+@dataclass
+class StageTime:
+    id: int
+    name: str
+    index: int
+    time_limit_hours: int | None
+    stays: int = 0
+    mean_hours: float | None = None
+    median_hours: int | None = None
+    p90_hours: int | None = None
+    over_limit: int | None = None
+    over_limit_share: float | None = None
+    histogram: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class Cycle:
+    won: int
+    mean_days: float | None
+    median_days: int | None
+    p90_days: int | None
+    bands: list[tuple[int, int | None, int]]  # (from day, to day or None, deals)
+
+
+@dataclass
+class Velocity:
+    open: Amount
+    won: Amount
+    lost: int
+    win_rate: float | None
+    average_won_budget: Decimal | None
+    average_cycle_days: Decimal | None
+    per_day: Decimal | None
+
+
+@dataclass
+class Timing:
+    stages: list[StageTime]
+    cycle: Cycle
+    velocity: Velocity
+
+
+def _stage_times(ctx: Context, rows: dict[tuple, list[int]]) -> list[StageTime]:
+    out = [StageTime(s.id, s.name, s.index, s.time_limit_hours) for s in ctx.stages]
+    by_id = {s.id: s for s in out}
+    hist: dict[int, list[tuple[int, int]]] = {s.id: [] for s in out}
+    seconds: dict[int, int] = {s.id: 0 for s in out}
+    for (kind, stage_id, bucket), (n, secs) in rows.items():
+        if kind == "stay" and stage_id in hist:
+            hist[stage_id].append((int(bucket), n))
+            seconds[stage_id] += secs
+    for stage_id, histogram in hist.items():
+        st = by_id[stage_id]
+        histogram.sort()
+        st.histogram = histogram
+        st.stays = sum(n for _b, n in histogram)
+        if st.stays:
+            st.mean_hours = seconds[stage_id] / st.stays / 3600
+            st.median_hours = percentile(histogram, 50)
+            st.p90_hours = percentile(histogram, 90)
+        if st.time_limit_hours:
+            st.over_limit = sum(n for b, n in histogram if b > st.time_limit_hours)
+            st.over_limit_share = ratio(st.over_limit, st.stays)
+    return out
+
+
+def _cycle(rows: dict[tuple, list[int]]) -> Cycle:
+    histogram = sorted((int(b), n) for (kind, _s, b), (n, _secs) in rows.items()
+                       if kind == "cycle")
+    seconds = sum(secs for (kind, _s, _b), (_n, secs) in rows.items() if kind == "cycle")
+    won = sum(n for _b, n in histogram)
+    bands = [(lo, hi, sum(n for b, n in histogram if b >= lo and (hi is None or b <= hi)))
+             for lo, hi in CYCLE_BANDS]
+    return Cycle(won, seconds / won / 86400 if won else None, percentile(histogram, 50),
+                 percentile(histogram, 90), bands)
+
+
+def _velocity(ctx: Context, cycle_rows: dict[tuple, list[int]]) -> Velocity:
+    f = ctx.filters
+    outcomes = cells("F", ctx.scope, (f.date_from, f.date_to), ("kind",))
+    open_now = cells("C", ctx.scope, None, (), where={"status": "open"})
+    won = Amount.of(outcomes.get(("won",)))
+    lost = outcomes.get(("lost",), [0, 0])[0]
+    cycle_n = sum(n for (kind, _s, _b), (n, _x) in cycle_rows.items() if kind == "cycle")
+    cycle_s = sum(s for (kind, _s, _b), (_n, s) in cycle_rows.items() if kind == "cycle")
+    open_amount = Amount.of(open_now.get(()))
+    avg_budget = (won.budget / won.n).quantize(Decimal("0.01")) if won.n else None
+    avg_days = (Decimal(cycle_s) / cycle_n / 86400) if cycle_n else None
+    per_day = None
+    if won.n and avg_days:
+        # open × (won ÷ closed) × (won budget ÷ won) ÷ days = open × won budget ÷ closed ÷ days
+        per_day = (open_amount.n * won.budget / (won.n + lost) / avg_days).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return Velocity(open_amount, won, lost, ratio(won.n, won.n + lost), avg_budget,
+                    avg_days.quantize(Decimal("0.01")) if avg_days is not None else None,
+                    per_day)
+
+
+def timing_report(*, user: User, filters: Filters) -> tuple[Context, Timing]:
+    ctx = context(user, filters)
+    rows = cells("D", ctx.scope, (filters.date_from, filters.date_to),
+                 ("kind", "stage_id", "bucket"))
+    return ctx, Timing(_stage_times(ctx, rows), _cycle(rows), _velocity(ctx, rows))
