@@ -1,5 +1,6 @@
 import pytest
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 from voronka.accounts.models import Role
 
@@ -63,3 +64,31 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres_only" in item.keywords and "postgresql" not in engine:
             item.add_marker(skip)
+
+
+# Hypothesis: no example database in the working tree, no per-example deadline (the shared
+# test machine is noisy; speed is measured in bench/, not here).
+hypothesis_settings.register_profile("voronka", deadline=None, database=None, print_blob=True)
+hypothesis_settings.load_profile("voronka")
+
+
+@pytest.fixture
+def other_head(other_team):
+    return UserFactory(role=Role.HEAD, team=other_team, email="head2@example.com")
+
+
+@pytest.fixture
+def other_manager(other_team):
+    return UserFactory(role=Role.MANAGER, team=other_team, email="manager3@example.com")
+
+
+@pytest.fixture
+def other_pipeline(other_team):
+    return make_pipeline(other_team, name="Колл-центр")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 with its production work factor costs ~0.4 s per user on the test machine; the
+    # tests create many users and none of them measures hashing strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
