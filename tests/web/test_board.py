@@ -240,3 +240,20 @@ def test_who_may_not_change_cannot_move(who, request, pipeline, stages, manager)
     assert response.status_code in (403, 404)
     deal.refresh_from_db()
     assert deal.stage_id == stages[0].pk
+
+
+def test_card_escapes_what_users_typed(pipeline, stages, manager):
+    from voronka.crm.services import company_create
+
+    company = company_create(actor=manager, name='"><img src=x onerror=alert(1)>')
+    make_deal(pipeline, manager, title="<script>alert(1)</script>", company=company)
+    html = login(manager).get(reverse("web:board")).content.decode()
+    assert "<script>alert(1)</script>" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_board_source_suggestions(pipeline, stages, manager):
+    make_deal(pipeline, manager, source="Выставка")
+    response = login(manager).get(reverse("web:board_sources", args=[pipeline.pk]))
+    assert response.status_code == 200 and '<option value="Выставка">' in response.content.decode()

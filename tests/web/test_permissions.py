@@ -41,6 +41,7 @@ def objects(pipeline, stages, manager, deal, contact, company):
 ROUTES = {
     "board_pipeline": ["pipeline_id"],
     "board_more": ["pipeline_id", "stage_id"],
+    "board_sources": ["pipeline_id"],
     "deal": ["deal_id"],
     "deal_edit": ["deal_id"],
     "deal_move": ["deal_id"],
@@ -73,7 +74,7 @@ ROUTES = {
     "user_edit": ["user_id"],
 }
 # Routes whose objects a colleague of the same team legitimately sees (the team's pipeline).
-TEAM_VISIBLE = {"board_pipeline", "board_more"}
+TEAM_VISIBLE = {"board_pipeline", "board_more", "board_sources"}
 
 
 def test_every_id_route_is_covered():

@@ -2,8 +2,8 @@
 plus one page of cards with their next task and warning marks.
 
 The number of queries is constant: one aggregate over the filtered deals, one windowed query
-for the first cards of every column (next task and overdue flag as subqueries), whatever the
-number of deals or stages.
+for the ids of every column's first cards, one for those cards (next task and overdue flag as
+subqueries), whatever the number of deals or stages.
 """
 
 from __future__ import annotations
@@ -36,6 +36,10 @@ from .selectors import deal_list
 
 PAGE_SIZE = 50
 CARD_ORDER = ("-stage_entered_at", "-id")
+# What a card shows; loading only these keeps hundreds of cards cheap to build.
+CARD_FIELDS = ("id", "title", "stage_id", "pipeline_id", "budget", "version", "status",
+               "stage_entered_at", "owner__id", "owner__full_name", "owner__email",
+               "company__id", "company__name")
 
 
 @dataclass(frozen=True)
@@ -168,12 +172,18 @@ def board_get(*, user: User, pipeline: Pipeline, filters: BoardFilters,
     columns = {s.pk: BoardColumn(stage=s, count=totals.get(s.pk, (0, 0))[0],
                                  budget=totals.get(s.pk, (0, Decimal("0")))[1])
                for s in stages}
-    ranked = _with_next_task(_open_deals(user, pipeline, filters)).annotate(
+    # First the ids of each column's first cards (a window over the filtered deals), then the
+    # cards themselves with their next task: the task subqueries run for those cards only,
+    # not for every deal under the filters.
+    first_ids = list(_open_deals(user, pipeline, filters).annotate(
         rank=Window(RowNumber(), partition_by=[F("stage_id")],
                     order_by=[F("stage_entered_at").desc(), F("id").desc()]),
-    ).filter(rank__lte=per_column).order_by("stage_id", "rank")
+    ).filter(rank__lte=per_column).values_list("pk", flat=True))
+    cards = (_with_next_task(Deal.objects.filter(pk__in=first_ids))
+             .select_related("owner", "company").only(*CARD_FIELDS)
+             .order_by("stage_id", *CARD_ORDER))
     now = timezone.now()
-    for deal in ranked:
+    for deal in cards:
         column = columns.get(deal.stage_id)
         if column is not None:
             column.cards.append(_card(deal, column.stage, now))

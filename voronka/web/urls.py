@@ -14,6 +14,7 @@ urlpatterns = [
     path("board/<int:pipeline_id>/", board.board, name="board_pipeline"),
     path("board/<int:pipeline_id>/stages/<int:stage_id>/cards/", board.board_more,
          name="board_more"),
+    path("board/<int:pipeline_id>/sources/", board.board_source_options, name="board_sources"),
     # Deals
     path("deals/", lists.deal_list, name="deal_list"),
     path("deals/export.csv", lists.deal_export, name="deal_export"),

@@ -99,13 +99,11 @@ def qs(base: dict[str, str] | None = None, **params: Any) -> str:
 
 
 @register.simple_tag
-def board_params(deal: Any, filter_query: dict[str, str] | None) -> str:
-    """What a stage change from the board sends: the origin, the version the card shows and
-    the board's filters (so the answer can update the column totals)."""
-    from urllib.parse import urlencode
+def board_card(card: Any, filter_query: dict[str, str] | None) -> str:
+    """A board card (built in Python: the board renders hundreds, see web/cards.py)."""
+    from voronka.web.cards import board_params, render_card
 
-    return urlencode({"origin": "board", "version": deal.version,
-                      "filters": urlencode(filter_query or {})})
+    return render_card(card, board_params(filter_query))
 
 
 @register.filter

@@ -26,7 +26,8 @@ def board(request: HttpRequest, pipeline_id: int | None = None) -> HttpResponse:
         pipeline = chosen
     else:
         pipeline = pipeline_get(user=request.user, pk=pipeline_id)
-        request.session[LAST_PIPELINE_KEY] = pipeline.pk
+        if request.session.get(LAST_PIPELINE_KEY) != pipeline.pk:
+            request.session[LAST_PIPELINE_KEY] = pipeline.pk
     filters = BoardFilters.from_query(request.GET)
     context = {
         "section": "board",
@@ -37,7 +38,6 @@ def board(request: HttpRequest, pipeline_id: int | None = None) -> HttpResponse:
         "filter_query": filters.as_query(),
         "owners": user_list(user=request.user),
         "teams": team_list(user=request.user),
-        "sources": board_sources(user=request.user, pipeline=pipeline),
     }
     if request.htmx and request.htmx.target == "board":
         return render(request, "web/board/_columns.html", context)
@@ -55,3 +55,12 @@ def board_more(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpRes
         return redirect("web:board_pipeline", pipeline_id=pipeline.pk)
     return render(request, "web/board/_cards.html", {
         "column": column, "pipeline": pipeline, "filter_query": filters.as_query()})
+
+
+@web_view
+def board_source_options(request: HttpRequest, pipeline_id: int) -> HttpResponse:
+    """The sources of the pipeline's deals, for the source filter's suggestions (loaded when
+    the field is first focused, so the board itself does not pay for the scan)."""
+    pipeline = pipeline_get(user=request.user, pk=pipeline_id)
+    return render(request, "web/board/_sources.html",
+                  {"sources": board_sources(user=request.user, pipeline=pipeline)})
