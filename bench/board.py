@@ -181,7 +181,7 @@ def run_one(args: argparse.Namespace, db: str) -> dict:
     if profiler:
         import pstats
 
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     board_ms, bare_ms = statistics.median(board) * 1000, statistics.median(bare) * 1000
     return {"db": db, "deals": args.deals, "stages": args.stages, "cards": cards,
             "board_ms": round(board_ms, 1), "bare_ms": round(bare_ms, 2),

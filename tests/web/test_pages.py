@@ -281,3 +281,23 @@ def test_login_page_and_wrong_password(manager):
     good = client.post(reverse("web:login"), {"username": manager.email,
                                               "password": "pass12345"})
     assert good.status_code == 302 and good["Location"] == reverse("web:board")
+
+
+def test_admin_corrects_a_stage_with_a_reason(pipeline, stages, admin, manager):
+    from voronka.deals.services import deal_move
+
+    from ..factories import done_task
+
+    deal = make_deal(pipeline, manager, budget="1000")
+    done_task(deal, manager)
+    deal_move(deal=deal, to_stage=stages[1], actor=manager)
+    url = reverse("web:deal_correct", args=[deal.pk])
+    assert 'id="correct"' in login(admin).get(reverse("web:deal", args=[deal.pk])).content.decode()
+    assert login(manager).post(url, {"to_stage": stages[0].pk, "reason": "x",
+                                     "version": deal.version}).status_code == 403
+    response = login(admin).post(url, {"to_stage": stages[0].pk, "version": deal.version,
+                                       "reason": "Перенесли по ошибке"})
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    assert deal.stage_id == stages[0].pk
+    assert deal.transitions.last().comment == "Перенесли по ошибке"

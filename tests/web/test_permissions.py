@@ -50,6 +50,7 @@ ROUTES = {
     "deal_win": ["deal_id"],
     "deal_archive": ["deal_id"],
     "deal_reopen": ["deal_id"],
+    "deal_correct": ["deal_id"],
     "deal_confirm": ["deal_id", "requirement_id"],
     "deal_contact_add": ["deal_id"],
     "deal_contact_remove": ["deal_id", "contact_id"],

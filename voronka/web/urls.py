@@ -27,6 +27,7 @@ urlpatterns = [
     path("deals/<int:deal_id>/win/", moves.deal_win_view, name="deal_win"),
     path("deals/<int:deal_id>/archive/", moves.deal_archive_view, name="deal_archive"),
     path("deals/<int:deal_id>/reopen/", moves.deal_reopen_view, name="deal_reopen"),
+    path("deals/<int:deal_id>/correct/", moves.deal_correct_view, name="deal_correct"),
     path("deals/<int:deal_id>/confirm/<int:requirement_id>/", deals.deal_confirm,
          name="deal_confirm"),
     path("deals/<int:deal_id>/contacts/", deals.deal_contact_add, name="deal_contact_add"),

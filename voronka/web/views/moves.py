@@ -17,7 +17,13 @@ from voronka.deals.board import BoardFilters, board_card, move_blockers, stage_t
 from voronka.deals.models import Deal
 from voronka.deals.provide import deal_facts_provide
 from voronka.deals.selectors import deal_get
-from voronka.deals.services import deal_archive, deal_move, deal_reopen, deal_win
+from voronka.deals.services import (
+    deal_archive,
+    deal_correct,
+    deal_move,
+    deal_reopen,
+    deal_win,
+)
 from voronka.pipelines.models import LossReason, Stage
 
 from ..forms.facts import FactsForm
@@ -218,3 +224,20 @@ def deal_reopen_view(request: HttpRequest, deal_id: int) -> HttpResponse:
         return _refused(request, deal, exc.message, 409)
     return _done(request, ctx, deal, from_stage_id=deal.stage_id,
                  message=_("The deal is open again."))
+
+
+@require_POST
+@web_view
+def deal_correct_view(request: HttpRequest, deal_id: int) -> HttpResponse:
+    """An administrator's backward correction of a mistaken move, with its reason."""
+    deal, ctx = deal_get(user=request.user, pk=deal_id), _Ctx(request)
+    try:
+        transition = deal_correct(deal=deal, to_stage=_stage(deal, ctx.target),
+                                  actor=request.user, reason=request.POST.get("reason", ""),
+                                  expected_version=ctx.version)
+    except (errors.MoveRefused, errors.Conflict, errors.ValidationError) as exc:
+        messages.error(request, exc.message.split(": ", 1)[-1])
+        return redirect("web:deal", deal_id=deal.pk)
+    messages.success(request, _("The stage is corrected to “%(stage)s”.") % {
+        "stage": transition.to_stage.name})
+    return redirect("web:deal", deal_id=deal.pk)
