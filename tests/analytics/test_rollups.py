@@ -38,6 +38,7 @@ def dialect():
 
 
 def compare(pipeline, owners_all, rnd):
+    rollups.ensure_fresh()
     with connection.cursor() as cur:
         for table, group in GROUPS.items():
             for period in PERIODS:
@@ -84,4 +85,25 @@ def test_rollups_equal_raw(seed, team, manager, manager2, head, admin, settings)
     incremental = dump()
     rollups.rebuild()
     assert dump() == incremental
+    compare(pipeline, [o.pk for o in owners], rnd)
+
+
+def test_stage_reorder_rebuilds_the_pipeline(team, manager, manager2, admin, settings):
+    """Reordering stages changes what "first arrival" means: the pipeline's cells are
+    rebuilt before anything else is read or refreshed."""
+    from voronka.pipelines.services import stage_reorder
+
+    settings.TIME_ZONE = "Europe/Moscow"
+    owners = [manager, manager2]
+    pipeline = random_history(4, team, owners, admin, deals=15, steps=60)
+    rnd = random.Random(4)
+    compare(pipeline, [o.pk for o in owners], rnd)
+    ids = list(pipeline.stages.order_by("position").values_list("pk", flat=True))
+    stage_reorder(actor=admin, pipeline=pipeline, stage_ids=[ids[1], ids[0], *ids[2:]])
+    from voronka.analytics.funnel import funnel_report
+    from voronka.analytics.query import Filters
+
+    funnel_report(user=admin, filters=Filters(pipeline_id=pipeline.pk,
+                                              date_from=datetime.date(2025, 1, 1),
+                                              date_to=datetime.date(2025, 12, 31)))
     compare(pipeline, [o.pk for o in owners], rnd)

@@ -117,7 +117,7 @@ def load(pipeline_ids: list[int] | None, orders: dict[int, list[int]], local_day
                 accumulate(deltas, state, deal_facts(state, history,
                                                      orders.get(pipeline_id, []), local_day))
                 snaps.append(state)
-            write_deltas(deltas)
+            write_deltas(deltas, bulk=True)
             _insert_snapshots(cur, snaps)
             total += len(deals)
             after = deals[-1][0]

@@ -127,22 +127,34 @@ def deal_facts(state: DealState, moves: Iterable[Move], order: Sequence[int],
     return facts
 
 
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
+# Which (level, grain) cells each table keeps. Level 0 = pipeline, 1 = × owner, 2 = × source,
+# 3 = × owner × source; grain "m" = month, "d" = day. Month cells answer month-aligned periods
+# under any filter. Day cells at levels with an owner or a source are about as many as the
+# facts themselves, so they are kept only where a fact is cheap (cohort: one per deal) or
+# where the raw log is expensive to re-read (flow needs each deal's history: level 0 only);
+# the days at the edges of other periods are read from the raw log (query.py).
+LATTICE: dict[str, frozenset[tuple[int, str]]] = {
+    "C": frozenset({(0, "m"), (1, "m"), (2, "m"), (3, "m"), (0, "d"), (3, "d")}),
+    "F": frozenset({(0, "m"), (1, "m"), (2, "m"), (3, "m"), (0, "d")}),
+    "D": frozenset({(0, "m"), (1, "m"), (2, "m")}),
+}
+_LEVEL_DIMS = {0: (False, False), 1: (True, False), 2: (False, True), 3: (True, True)}
+_PLAN = {table: tuple(sorted((grain, level, *_LEVEL_DIMS[level]) for level, grain in cells))
+         for table, cells in LATTICE.items()}
 
 
 def cell_keys(fact: tuple, state: DealState) -> list[tuple]:
-    """The rollup cells a fact adds to: four levels × two grains.
+    """The rollup cells a fact adds to (see LATTICE).
 
     A key is ``(table, pipeline, level, grain, day, owner, source, *fact-specific)`` and the
     value the fact adds is ``(n, budget_cents)`` for C/F and ``(n, seconds)`` for D."""
     table, day = fact[0], fact[1]
     rest = fact[2:5] if table == "D" else fact[2:]
     p, o, s = state.pipeline_id, state.owner_id, state.source
-    days = (("d", day), ("m", day.replace(day=1)))
-    dims = ((0, 0, ""), (1, o, ""), (2, 0, s), (3, o, s))
-    return [(table, p, level, grain, d, owner, source, *rest)
-            for grain, d in days for level, owner, source in dims]
+    month = day.replace(day=1)
+    return [(table, p, level, grain, day if grain == "d" else month, o if by_owner else 0,
+             s if by_source else "", *rest)
+            for grain, level, by_owner, by_source in _PLAN[table]]
 
 
 def fact_value(fact: tuple, state: DealState) -> int:

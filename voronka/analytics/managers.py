@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Sum
-from django.utils import timezone
 
 from voronka.accounts.models import User
 from voronka.activities.models import Call
 
 from .funnel import Funnel, build_funnel, funnel_by_owner
-from .query import Amount, Context, Filters, cells, context
+from .query import Amount, Context, Filters, cells, context, day_bounds
 from .shapes import Bar, classify, picture
 
 
@@ -41,16 +40,6 @@ class ManagerRow:
 class Managers:
     rows: list[ManagerRow]
     total_call_minutes: Decimal
-
-
-def day_bounds(first: datetime.date, last: datetime.date) -> tuple[datetime.datetime,
-                                                                    datetime.datetime]:
-    """[first 00:00, the day after last 00:00) in the current time zone."""
-    tz = timezone.get_default_timezone()
-    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
-    end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min,
-                                    tzinfo=tz)
-    return start, end
 
 
 def call_minutes(owners: list[int], first: datetime.date, last: datetime.date

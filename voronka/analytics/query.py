@@ -21,8 +21,9 @@ from django.utils import timezone
 from voronka.accounts.models import Role, User
 from voronka.pipelines.models import LossReason, Pipeline, Stage
 
+from .facts import LATTICE
 from .models import CohortCell, DurationCell, FlowCell
-from .rollups import LATTICE, ensure_fresh
+from .rollups import ensure_fresh
 
 COHORT, FLOW = "cohort", "flow"
 MODES = (COHORT, FLOW)
@@ -126,23 +127,40 @@ def _level(scope: Scope, by_owner: bool) -> int:
         (has_owner, has_source)]
 
 
+def day_bounds(first: datetime.date, last: datetime.date) -> tuple[datetime.datetime,
+                                                                    datetime.datetime]:
+    """[first 00:00, the day after last 00:00) in the current time zone."""
+    tz = timezone.get_default_timezone()
+    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min,
+                                    tzinfo=tz)
+    return start, end
+
+
 TABLE_MODELS = {"C": CohortCell, "F": FlowCell, "D": DurationCell}
 MEASURES = {"C": "budget_cents", "F": "budget_cents", "D": "seconds"}
+
+
+def _pick(table: str, level: int, grain: str) -> int | None:
+    """The level whose cells answer (level, grain) exactly, or None: read the raw log."""
+    kept = LATTICE[table]
+    if (level, grain) in kept:
+        return level
+    return 3 if (3, grain) in kept else None
 
 
 def cells(table: str, scope: Scope, period: tuple[datetime.date, datetime.date] | None,
           group: tuple[str, ...], *, by_owner: bool = False, daily: bool = False,
           where: dict[str, object] | None = None) -> dict[tuple, list[int]]:
-    """Sum the cells of ``table`` ("C", "F", "D") within ``scope`` and ``period`` (None: all
+    """Sum the facts of ``table`` ("C", "F", "D") within ``scope`` and ``period`` (None: all
     time) by ``group`` columns (prefixed by owner_id when ``by_owner``): key → [n, measure].
-    ``where`` adds equality constraints on the table's own columns; ``daily`` reads day cells
-    only (for grouping by ``day``)."""
-    ensure_fresh()
+    ``where`` adds equality constraints on the table's own columns; ``daily`` cuts the period
+    into days only (for grouping by ``day``). Pieces of the period the rollups do not keep
+    (facts.LATTICE) are computed from the raw log, so every answer is exact. The caller has
+    made the rollups fresh (``context`` does)."""
     out: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     if scope.empty:
         return out
-    model = TABLE_MODELS[table]
-    name = connection.ops.quote_name(model._meta.db_table)
     columns = (("owner_id",) if by_owner else ()) + group
     level = _level(scope, by_owner)
     if period is None:
@@ -151,37 +169,60 @@ def cells(table: str, scope: Scope, period: tuple[datetime.date, datetime.date] 
         pieces = [("d", *period)] if period[0] <= period[1] else []
     else:
         pieces = period_parts(*period)
-    select = ", ".join(columns)
-    with connection.cursor() as cur:
-        for grain, start, end in pieces:
-            lvl = level if (level, grain) in LATTICE else 3
-            sql = [f"SELECT {select}{', ' if select else ''}SUM(n), SUM({MEASURES[table]}) "
-                   f"FROM {name} WHERE pipeline_id = %s AND level = %s AND grain = %s"]
-            params: list[object] = [scope.pipeline_id, lvl, grain]
+    for grain, start, end in pieces:
+        lvl = _pick(table, level, grain)
+        if lvl is None:
+            bounds = None
             if start is not None:
-                sql.append("AND day >= %s AND day <= %s")
-                params += [start, end]
-            if scope.owners is not None:
-                owners = sorted(scope.owners)
-                sql.append(f"AND owner_id IN ({', '.join(['%s'] * len(owners))})")
-                params += owners
-            if scope.source is not None:
-                sql.append("AND source = %s")
-                params.append(scope.source)
-            for column, value in (where or {}).items():
-                sql.append(f"AND {column} = %s")
-                params.append(value)
-            if columns:
-                sql.append(f"GROUP BY {select}")
-            cur.execute(" ".join(sql), params)
-            for row in cur.fetchall():
-                n, measure = row[-2], row[-1]
-                if not n:
-                    continue
-                cell = out[tuple(row[:-2])]
-                cell[0] += int(n)
-                cell[1] += int(measure or 0)
+                bounds = day_bounds(start, month_end(end) if grain == "m" else end)
+            rows = _raw(table, scope, bounds, group, by_owner, where)
+        else:
+            rows = _read(table, scope, lvl, grain, start, end, columns, where)
+        for key, (n, measure) in rows:
+            cell = out[key]
+            cell[0] += n
+            cell[1] += measure
     return out
+
+
+def _read(table, scope, level, grain, start, end, columns, where):
+    name = connection.ops.quote_name(TABLE_MODELS[table]._meta.db_table)
+    select = ", ".join(columns)
+    sql = [f"SELECT {select}{', ' if select else ''}SUM(n), SUM({MEASURES[table]}) "
+           f"FROM {name} WHERE pipeline_id = %s AND level = %s AND grain = %s"]
+    params: list[object] = [scope.pipeline_id, level, grain]
+    if start is not None:
+        sql.append("AND day >= %s AND day <= %s")
+        params += [start, end]
+    if scope.owners is not None:
+        owners = sorted(scope.owners)
+        sql.append(f"AND owner_id IN ({', '.join(['%s'] * len(owners))})")
+        params += owners
+    if scope.source is not None:
+        sql.append("AND source = %s")
+        params.append(scope.source)
+    for column, value in (where or {}).items():
+        sql.append(f"AND {column} = %s")
+        params.append(value)
+    if columns:
+        sql.append(f"GROUP BY {select}")
+    with connection.cursor() as cur:
+        cur.execute(" ".join(sql), params)
+        return [(tuple(row[:-2]), (int(row[-2]), int(row[-1] or 0)))
+                for row in cur.fetchall() if row[-2]]
+
+
+def _raw(table, scope, bounds, group, by_owner, where):
+    from django.conf import settings
+
+    from .raw import Dialect, raw_cells
+
+    with connection.cursor() as cur:
+        rows = raw_cells(cur, Dialect(connection.vendor, settings.TIME_ZONE), table,
+                         scope.pipeline_id, None, group, owners=scope.owners,
+                         source=scope.source, by_owner=by_owner, where=where,
+                         bounds=bounds)
+    return [(key, (n, measure)) for key, (n, measure) in rows.items()]
 
 
 def money(cents: int) -> Decimal:
@@ -232,9 +273,12 @@ class Context:
 
 
 def context(user: User, filters: Filters) -> Context:
-    pipeline = Pipeline.objects.select_related("team").get(pk=filters.pipeline_id)
-    stages = [StageInfo(s.pk, s.name, i, s.time_limit_hours) for i, s in enumerate(
-        Stage.objects.filter(pipeline=pipeline).order_by("position", "id"))]
-    reasons = dict(LossReason.objects.filter(pipeline=pipeline).order_by("position", "id")
-                   .values_list("pk", "name"))
+    """The pipeline, its stages and reasons, the user's scope; and fresh rollups."""
+    rows = list(Stage.objects.filter(pipeline_id=filters.pipeline_id)
+                .select_related("pipeline").order_by("position", "id"))
+    pipeline = rows[0].pipeline if rows else Pipeline.objects.get(pk=filters.pipeline_id)
+    stages = [StageInfo(s.pk, s.name, i, s.time_limit_hours) for i, s in enumerate(rows)]
+    reasons = dict(LossReason.objects.filter(pipeline_id=pipeline.pk)
+                   .order_by("position", "id").values_list("pk", "name"))
+    ensure_fresh(pipeline.pk, [s.id for s in stages])
     return Context(pipeline, stages, reasons, filters, resolve(user, filters, pipeline))

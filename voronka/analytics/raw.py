@@ -29,6 +29,13 @@ class Dialect:
     def date(self, value: datetime.date) -> str:
         return f"'{value.isoformat()}'" if self.name == SQLITE else f"DATE '{value.isoformat()}'"
 
+    def instant(self, value: datetime.datetime) -> str:
+        """A UTC timestamp literal comparable with the stored column."""
+        utc = value.astimezone(datetime.UTC).replace(tzinfo=None)
+        if self.name == SQLITE:
+            return f"'{utc}'"  # Django's storage format: naive UTC text
+        return f"CAST('{utc}+00:00' AS TIMESTAMP WITH TIME ZONE)"
+
     def idiv(self, a: str, b: int) -> str:
         return f"(({a}) // {b})" if self.name == DUCKDB else f"(({a}) / {b})"
 
@@ -73,35 +80,49 @@ def _stay_bucket(d: Dialect, s: str) -> str:
 
 
 def facts_sql(d: Dialect, table: str, pipeline_id: int, owners=None, source=None,
-              deal_ids=None) -> str:
-    """A query of one fact per row: C (deal, day, furthest, stage, status, reason, cents),
-    F (deal, day, kind, stage, reason, cents) or D (deal, day, kind, stage, bucket, seconds);
-    every row also has owner_id and source."""
+              deal_ids=None, bounds=None) -> str:
+    """A query of one fact per row: C (day, furthest, stage, status, reason, cents),
+    F (day, kind, stage, reason, cents) or D (day, kind, stage, bucket, seconds); every row
+    also has owner_id and source. ``bounds`` (UTC instants [from, to)) keeps only the facts of
+    that time, without converting every row's time to a local day."""
     deals = _deals(d, pipeline_id, owners, source, deal_ids)
     if table == "C":
+        where = ""
+        if bounds:
+            where = (f" WHERE created_at >= {d.instant(bounds[0])} "
+                     f"AND created_at < {d.instant(bounds[1])}")
         return (f"SELECT owner_id, source, {d.day('created_at')} AS day, furthest_stage_id, "
-                f"stage_id, status, loss_reason_id, cents AS measure FROM ({deals}) dd")
+                f"stage_id, status, loss_reason_id, cents AS measure FROM ({deals}) dd{where}")
     ordered = ("SELECT id AS stage_id, pipeline_id, ROW_NUMBER() OVER (PARTITION BY pipeline_id "
                "ORDER BY position, id) - 1 AS idx FROM pipelines_stage")
-    moves = (
-        f"SELECT tr.deal_id, tr.id, tr.kind, tr.from_stage_id, tr.to_stage_id, tr.at, "
-        f"tr.seconds_in_stage, COALESCE(tr.loss_reason_id, 0) AS loss_reason_id, o.idx, "
-        f"MAX(CASE WHEN tr.kind <> 'correction' THEN o.idx END) OVER (PARTITION BY tr.deal_id "
-        f"ORDER BY tr.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev, "
-        f"dd.owner_id, dd.source, dd.cents, dd.created_at, dd.pipeline_id "
-        f"FROM deals_transition tr JOIN ({deals}) dd ON dd.deal_id = tr.deal_id "
-        f"LEFT JOIN ({ordered}) o ON o.stage_id = tr.to_stage_id")
+    columns = ("tr.deal_id, tr.id, tr.kind, tr.from_stage_id, tr.to_stage_id, tr.at, "
+               "tr.seconds_in_stage, COALESCE(tr.loss_reason_id, 0) AS loss_reason_id, "
+               "dd.owner_id, dd.source, dd.cents, dd.created_at, dd.pipeline_id")
+    joined = f"FROM deals_transition tr JOIN ({deals}) dd ON dd.deal_id = tr.deal_id"
+    in_time = ""
+    if bounds:
+        in_time = f"t.at >= {d.instant(bounds[0])} AND t.at < {d.instant(bounds[1])} AND "
     day = d.day("t.at")
     if table == "F":
+        # The first arrival at a stage needs the deal's whole history (the running maximum of
+        # the stage reached before each move), so the time filter comes after the window.
+        moves = (f"SELECT {columns}, o.idx, MAX(CASE WHEN tr.kind <> 'correction' THEN o.idx "
+                 f"END) OVER (PARTITION BY tr.deal_id ORDER BY tr.id ROWS BETWEEN UNBOUNDED "
+                 f"PRECEDING AND 1 PRECEDING) AS prev {joined} "
+                 f"LEFT JOIN ({ordered}) o ON o.stage_id = tr.to_stage_id")
         return (
             f"SELECT t.owner_id, t.source, {day} AS day, 'reach' AS kind, s.stage_id, "
             f"0 AS loss_reason_id, t.cents AS measure FROM ({moves}) t JOIN ({ordered}) s "
             f"ON s.pipeline_id = t.pipeline_id AND s.idx > COALESCE(t.prev, -1) "
-            f"AND s.idx <= t.idx WHERE t.kind <> 'correction' AND t.idx IS NOT NULL "
+            f"AND s.idx <= t.idx WHERE {in_time}t.kind <> 'correction' AND t.idx IS NOT NULL "
             f"UNION ALL SELECT t.owner_id, t.source, {day}, 'won', 0, 0, t.cents "
-            f"FROM ({moves}) t WHERE t.kind = 'won' "
+            f"FROM ({moves}) t WHERE {in_time}t.kind = 'won' "
             f"UNION ALL SELECT t.owner_id, t.source, {day}, 'lost', t.to_stage_id, "
-            f"t.loss_reason_id, t.cents FROM ({moves}) t WHERE t.kind = 'lost'")
+            f"t.loss_reason_id, t.cents FROM ({moves}) t WHERE {in_time}t.kind = 'lost'")
+    moves = f"SELECT {columns} {joined}"
+    if bounds:
+        moves += (f" WHERE tr.at >= {d.instant(bounds[0])} AND tr.at < {d.instant(bounds[1])}"
+                  f" AND tr.pipeline_id = {int(pipeline_id)}")
     stay = d.greatest("t.seconds_in_stage", "0")
     cycle = d.greatest(d.seconds_between("t.at", "t.created_at"), "0")
     return (
@@ -117,8 +138,11 @@ def facts_sql(d: Dialect, table: str, pipeline_id: int, owners=None, source=None
 def raw_cells(cursor, dialect: Dialect, table: str, pipeline_id: int,
               period: tuple[datetime.date, datetime.date] | None, group: tuple[str, ...], *,
               owners=None, source=None, deal_ids=None, by_owner: bool = False,
-              where: dict[str, object] | None = None) -> dict[tuple, list[int]]:
-    """Like ``query.cells`` but from the raw tables: key → [n, measure]."""
+              where: dict[str, object] | None = None,
+              bounds: tuple[datetime.datetime, datetime.datetime] | None = None,
+              ) -> dict[tuple, list[int]]:
+    """Like ``query.cells`` but from the raw tables: key → [n, measure]. The period is given
+    either as local days (``period``) or as UTC instants (``bounds``, faster)."""
     columns = (("owner_id",) if by_owner else ()) + group
     conditions = []
     if period is not None:
@@ -128,7 +152,7 @@ def raw_cells(cursor, dialect: Dialect, table: str, pipeline_id: int,
         conditions.append(f"{column} = {literal}")
     select = ", ".join(columns)
     sql = (f"SELECT {select}{', ' if select else ''}COUNT(*), SUM(measure) FROM "
-           f"({facts_sql(dialect, table, pipeline_id, owners, source, deal_ids)}) f"
+           f"({facts_sql(dialect, table, pipeline_id, owners, source, deal_ids, bounds)}) f"
            + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
            + (f" GROUP BY {select}" if select else ""))
     cursor.execute(sql)

@@ -35,11 +35,6 @@ from .models import (
     RefreshState,
 )
 
-# Which (level, grain) combinations are kept. Month cells at every level answer month-aligned
-# periods for any filter; day cells are kept at level 0 (no owner/source constraint) and at
-# level 3 (anything else), for the partial months at the edges of other periods.
-LATTICE = frozenset({(0, "m"), (1, "m"), (2, "m"), (3, "m"), (0, "d"), (3, "d")})
-
 TABLES = {
     "C": (CohortCell, ("furthest_stage_id", "stage_id", "status", "loss_reason_id"),
           "budget_cents"),
@@ -86,21 +81,30 @@ def _horizon() -> tuple[int, int]:
     return int(t_max), int(c_max)
 
 
-def _latest_ids() -> tuple[int, int]:
-    t_max = Transition.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    c_max = FieldChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    return t_max, c_max
-
-
-def ensure_fresh() -> None:
-    """Bring the rollups up to date before a report reads them (cheap when nothing changed)."""
-    state = _state_row()
-    if state.time_zone != settings.TIME_ZONE:
+def ensure_fresh(pipeline_id: int | None = None, order: list[int] | None = None) -> None:
+    """Bring the rollups up to date before a report reads them: one small query when nothing
+    changed. ``order`` is the reported pipeline's stage order, to notice a reordering."""
+    shape_sql = "NULL"
+    params: list[object] = []
+    if pipeline_id is not None:
+        shape_sql = (f"(SELECT stage_order FROM {PipelineShape._meta.db_table} "
+                     f"WHERE pipeline_id = %s)")
+        params.append(pipeline_id)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT s.transition_mark, s.change_mark, s.time_zone, "
+            f"(SELECT MAX(id) FROM {Transition._meta.db_table}), "
+            f"(SELECT MAX(id) FROM {FieldChange._meta.db_table}), {shape_sql} "
+            f"FROM {RefreshState._meta.db_table} s WHERE s.id = 1", params)
+        row = cur.fetchone()
+    if row is None or row[2] != settings.TIME_ZONE:
+        _state_row()
         rebuild()
         return
-    _rebuild_reordered(state)
-    t_max, c_max = _latest_ids()
-    if t_max > state.transition_mark or c_max > state.change_mark:
+    t_mark, c_mark, _tz, t_max, c_max, shape = row
+    if order is not None and shape is not None and shape != ",".join(map(str, order)):
+        rebuild(pipeline_ids=[pipeline_id])
+    elif (t_max or 0) > t_mark or (c_max or 0) > c_mark:
         try:
             refresh()
         except OperationalError:
@@ -110,14 +114,17 @@ def ensure_fresh() -> None:
                 raise
 
 
-def _rebuild_reordered(state: RefreshState) -> None:
+def _rebuild_reordered() -> None:
+    """A pipeline whose stages were reordered since its facts were made is rebuilt first:
+    "first arrival at a stage" depends on the order, and the refresh recomputes the old facts
+    with the current order."""
     known = dict(PipelineShape.objects.values_list("pipeline_id", "stage_order"))
     if not known:
         return
     orders = stage_orders(known)
     changed = [p for p, order in known.items() if ",".join(map(str, orders.get(p, []))) != order]
     if changed:
-        rebuild(pipeline_ids=changed)
+        rebuild(pipeline_ids=changed, then_refresh=False)
 
 
 # --- reading deals and their logs ---------------------------------------------------------
@@ -181,42 +188,69 @@ def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def write_deltas(deltas: dict[tuple, list[int]]) -> None:
-    """Add ``deltas`` (key → [n, value]) to the cells, dropping cells that reach zero."""
+def write_deltas(deltas: dict[tuple, list[int]], *, bulk: bool = False) -> None:
+    """Add ``deltas`` (key → [n, value]) to the cells. A refresh drops the cells that reach
+    zero; a rebuild (``bulk``) only adds, through the fastest path the database has."""
     by_table: dict[str, list[tuple]] = defaultdict(list)
     for key, (n, value) in deltas.items():
         if n == 0 and value == 0:
             continue
-        if (key[2], key[3]) not in LATTICE:
-            continue
         by_table[key[0]].append((*key[1:], n, value))
     for table, rows in by_table.items():
         model, extra, measure = TABLES[table]
-        _upsert(model, [*KEY_HEAD, *extra], measure, rows)
+        columns = [*KEY_HEAD, *extra]
+        if bulk:
+            _bulk_add(model, columns, measure, rows)
+        else:
+            _upsert(model, columns, measure, rows)
 
 
-def _upsert(model, key_columns: list[str], measure: str, rows: list[tuple]) -> None:
+def _conflict_sql(model, key_columns: list[str], measure: str) -> tuple[str, str, str]:
     name = _quote(model._meta.db_table)
-    columns = [*key_columns, "n", measure]
-    cols = ", ".join(_quote(c) for c in columns)
+    cols = ", ".join(_quote(c) for c in (*key_columns, "n", measure))
     conflict = ", ".join(_quote(c) for c in key_columns)
     updates = ", ".join(f"{_quote(c)} = {name}.{_quote(c)} + excluded.{_quote(c)}"
                         for c in ("n", measure))
-    width = len(columns)
+    return name, cols, f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+
+
+def _upsert(model, key_columns: list[str], measure: str, rows: list[tuple]) -> None:
+    name, cols, on_conflict = _conflict_sql(model, key_columns, measure)
+    width = len(key_columns) + 2
     per_statement = max(1, min(500, 30000 // width))
     emptied: list[int] = []
     with connection.cursor() as cur:
         for start in range(0, len(rows), per_statement):
             batch = rows[start:start + per_statement]
             values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(batch))
-            cur.execute(
-                f"INSERT INTO {name} ({cols}) VALUES {values} ON CONFLICT ({conflict}) "
-                f"DO UPDATE SET {updates} RETURNING id, n",
-                [v for row in batch for v in row])
+            cur.execute(f"INSERT INTO {name} ({cols}) VALUES {values} {on_conflict} "
+                        f"RETURNING id, n", [v for row in batch for v in row])
             emptied.extend(pk for pk, n in cur.fetchall() if n == 0)
         for start in range(0, len(emptied), 900):
             ids = emptied[start:start + 900]
             cur.execute(f"DELETE FROM {name} WHERE id IN ({', '.join(['%s'] * len(ids))})", ids)
+
+
+def _bulk_add(model, key_columns: list[str], measure: str, rows: list[tuple]) -> None:
+    name, cols, on_conflict = _conflict_sql(model, key_columns, measure)
+    rows.sort()  # in index order: the B-tree grows at its right edge
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            staging = f"{model._meta.db_table}_load"
+            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} AS SELECT {cols} "
+                        f"FROM {name} WITH NO DATA")
+            with cur.cursor.copy(f"COPY {staging} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {staging} "
+                        f"{on_conflict}")
+            cur.execute(f"TRUNCATE {staging}")
+            return
+        marks = ", ".join(["?"] * (len(key_columns) + 2))
+        day = key_columns.index("day")
+        cur.cursor.executemany(  # the sqlite3 cursor itself: no per-row Django overhead
+            f"INSERT INTO {name} ({cols}) VALUES ({marks}) {on_conflict}",
+            [(*r[:day], r[day].isoformat(), *r[day + 1:]) for r in rows])
 
 
 # --- refresh ------------------------------------------------------------------------------
@@ -269,6 +303,7 @@ def refresh() -> int:
     """Apply every change logged since the last refresh. Returns the number of deals redone."""
     from . import bulk
 
+    _rebuild_reordered()
     t_max, c_max = _horizon()
     with bulk.exclusive(), transaction.atomic():
         state = _state_row()
@@ -309,7 +344,7 @@ def _deal_batches(pipeline_ids: list[int] | None, size: int) -> Iterator[list[in
 
 
 def rebuild(*, pipeline_ids: list[int] | None = None, batch: int = 20000,
-            progress=None) -> int:
+            progress=None, then_refresh: bool = True) -> int:
     """Recompute the rollups from the raw tables (all pipelines, or only ``pipeline_ids``).
 
     Reads one consistent snapshot (REPEATABLE READ on PostgreSQL; SQLite's write transaction
@@ -333,6 +368,6 @@ def rebuild(*, pipeline_ids: list[int] | None = None, batch: int = 20000,
         if pipeline_ids is None:
             updates.update(transition_mark=t_max, change_mark=c_max)
         RefreshState.objects.filter(pk=state.pk).update(**updates)
-    if pipeline_ids is not None:
+    if pipeline_ids is not None and then_refresh:
         refresh()
     return total

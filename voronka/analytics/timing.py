@@ -64,7 +64,7 @@ class Timing:
     velocity: Velocity
 
 
-def _stage_times(ctx: Context, rows: dict[tuple, list[int]]) -> list[StageTime]:
+def stage_times(ctx: Context, rows: dict[tuple, list[int]]) -> list[StageTime]:
     out = [StageTime(s.id, s.name, s.index, s.time_limit_hours) for s in ctx.stages]
     by_id = {s.id: s for s in out}
     hist: dict[int, list[tuple[int, int]]] = {s.id: [] for s in out}
@@ -88,7 +88,7 @@ def _stage_times(ctx: Context, rows: dict[tuple, list[int]]) -> list[StageTime]:
     return out
 
 
-def _cycle(rows: dict[tuple, list[int]]) -> Cycle:
+def cycle(rows: dict[tuple, list[int]]) -> Cycle:
     histogram = sorted((int(b), n) for (kind, _s, b), (n, _secs) in rows.items()
                        if kind == "cycle")
     seconds = sum(secs for (kind, _s, _b), (_n, secs) in rows.items() if kind == "cycle")
@@ -99,10 +99,10 @@ def _cycle(rows: dict[tuple, list[int]]) -> Cycle:
                  percentile(histogram, 90), bands)
 
 
-def _velocity(ctx: Context, cycle_rows: dict[tuple, list[int]]) -> Velocity:
-    f = ctx.filters
-    outcomes = cells("F", ctx.scope, (f.date_from, f.date_to), ("kind",))
-    open_now = cells("C", ctx.scope, None, (), where={"status": "open"})
+def velocity(outcomes: dict[tuple, list[int]], open_now: dict[tuple, list[int]],
+             cycle_rows: dict[tuple, list[int]]) -> Velocity:
+    """From flow cells by kind (wins, losses of the period), the open deals now and the
+    duration cells of the period."""
     won = Amount.of(outcomes.get(("won",)))
     lost = outcomes.get(("lost",), [0, 0])[0]
     cycle_n = sum(n for (kind, _s, _b), (n, _x) in cycle_rows.items() if kind == "cycle")
@@ -122,6 +122,8 @@ def _velocity(ctx: Context, cycle_rows: dict[tuple, list[int]]) -> Velocity:
 
 def timing_report(*, user: User, filters: Filters) -> tuple[Context, Timing]:
     ctx = context(user, filters)
-    rows = cells("D", ctx.scope, (filters.date_from, filters.date_to),
-                 ("kind", "stage_id", "bucket"))
-    return ctx, Timing(_stage_times(ctx, rows), _cycle(rows), _velocity(ctx, rows))
+    period = (filters.date_from, filters.date_to)
+    rows = cells("D", ctx.scope, period, ("kind", "stage_id", "bucket"))
+    outcomes = cells("F", ctx.scope, period, ("kind",))
+    open_now = cells("C", ctx.scope, None, (), where={"status": "open"})
+    return ctx, Timing(stage_times(ctx, rows), cycle(rows), velocity(outcomes, open_now, rows))
