@@ -72,7 +72,8 @@ def test_pocket_stages_are_flagged(name):
     assert "pocket" in findings[0].message["en"]
 
 
-@pytest.mark.parametrize("name", ["Переговоры", "Уточнение информации", "Обсуждение",
+@pytest.mark.parametrize("name", ["Переговоры", "Переговоры с ЛПР", "Уточнение информации",
+                                  "Обсуждение",
                                   "Горячие", "Negotiations", "In progress"])
 def test_status_stages_are_flagged(name):
     findings = lint([name] + PROCESS_NAMES[1:5])

@@ -167,7 +167,8 @@ class Transition(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     from_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("from stage"))
-    # For won/lost the stage stays the one the deal was on; the kind says it closed.
+    # For lost and reopen: the stage the deal was lost on / returns to. For won: the last
+    # stage (won means the last stage's fact is achieved, so every stage was reached).
     to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("to stage"))
     at = models.DateTimeField(_("at"), default=timezone.now)

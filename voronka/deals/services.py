@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from voronka.accounts.models import Role, User
 from voronka.core.audit import record_changes, snapshot
 from voronka.core.errors import Conflict, PermissionDenied, ValidationError
+from voronka.crm import selectors as crm_selectors
 from voronka.crm.models import Company, Contact, ContactRole
 from voronka.pipelines.fields import FieldValueError, clean_custom_value
 from voronka.pipelines.models import CustomField, Pipeline, Stage, StageRequirement
@@ -78,6 +79,20 @@ def _clean_custom(pipeline: Pipeline, current: dict, changes: dict[str, Any]) ->
     return result
 
 
+def _check_linkable(actor: User | None, *, company: Company | None = None,
+                    contacts: list[Contact] | tuple[Contact, ...] = ()) -> None:
+    """A deal may be linked only to a company and contacts the actor may see; an unseen one
+    answers as if it did not exist."""
+    if actor is None or actor.is_admin:
+        return
+    if company is not None and not crm_selectors.company_list(user=actor).filter(
+            pk=company.pk).exists():
+        raise ValidationError({"company": _("No such company.")})
+    ids = {c.pk for c in contacts}
+    if ids and crm_selectors.contact_list(user=actor).filter(pk__in=ids).count() != len(ids):
+        raise ValidationError({"contacts": _("No such contact.")})
+
+
 def _check_owner(actor: User | None, owner: User, pipeline: Pipeline) -> None:
     if not owner.is_active or owner.role not in (Role.MANAGER, Role.HEAD, Role.ADMIN):
         raise ValidationError({"owner": _("This user cannot own deals.")})
@@ -113,6 +128,7 @@ def deal_create(
     if owner is None:
         raise ValidationError({"owner": _("This field is required.")})
     _check_owner(actor, owner, pipeline)
+    _check_linkable(actor, company=company, contacts=[c for c, _role in contacts or []])
     title = (title or "").strip()
     errors: dict[str, str] = {}
     if not title:
@@ -182,6 +198,8 @@ def deal_update(*, deal: Deal, actor: User | None, expected_version: int | None 
         locked.expected_close_date = _clean_date(changes["expected_close_date"],
                                                  "expected_close_date")
     if "company" in changes:
+        if changes["company"] != locked.company:
+            _check_linkable(actor, company=changes["company"])
         locked.company = changes["company"]
     if "owner" in changes and changes["owner"] != locked.owner:
         if actor is not None and actor.role == Role.MANAGER:
@@ -222,6 +240,7 @@ def deal_contact_attach(*, deal: Deal, contact: Contact, role: str = ContactRole
                         actor: User | None) -> DealContact:
     if not can_edit_deal(actor, deal):
         raise PermissionDenied(_("You may not change this deal."))
+    _check_linkable(actor, contacts=[contact])
     link = _attach(deal, contact, role)
     record_changes(entity="deal", object_id=deal.pk, before={"contacts": ""},
                    after={"contacts": f"+{contact.pk}:{contact} ({role})"}, user=actor)

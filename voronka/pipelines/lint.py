@@ -22,9 +22,9 @@ POCKET_PATTERNS = [
 ]
 # Status names: they say where the deal is, not which fact the stage aims at ("Этапы-статусы").
 STATUS_PATTERNS = [
-    r"^переговоры$", r"уточнение\s+информации", r"^в\s+процессе$", r"^обсуждение$",
+    r"^переговоры\b", r"уточнение\s+информации", r"^в\s+процессе$", r"^обсуждение$",
     r"^холодн", r"^т[её]пл", r"^горяч", r"^cold\b", r"^warm\b", r"^hot\b",
-    r"^negotiations?$", r"^in\s+progress$", r"^discussion$", r"^information\s+gathering$",
+    r"^negotiations?\b", r"^in\s+progress$", r"^discussion$", r"^information\s+gathering$",
 ]
 
 
