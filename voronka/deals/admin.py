@@ -312,4 +312,6 @@ class TransitionAdmin(ReadOnlyAdmin):
     list_select_related = ("deal", "from_stage", "to_stage", "by", "owner", "loss_reason")
 
     def scoped_queryset(self, request):
-        return transition_list(user=request.user)
+        # The selector already selects some relations, so Django would skip
+        # list_select_related: name the rest here.
+        return transition_list(user=request.user).select_related(*self.list_select_related)
