@@ -111,9 +111,11 @@ class FactsForm(forms.Form):
         due = (self.deal.budget * share).quantize(Decimal("0.01")) - paid
         if self.deal.budget <= 0:
             item.note = _("Set the budget first: the payment is a share of it.")
+        # The amount still due is a hint, not a value: a payment is recorded only when typed.
+        hint = _("%(amount)s still due") % {"amount": f"{due:f}"} if due > 0 else ""
         yield "payment_amount", forms.CharField(
-            label=_("Payment received"), required=False, initial=due if due > 0 else None,
-            widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+            label=_("Payment received"), required=False,
+            widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": hint}))
         yield "payment_date", forms.DateField(label=_("Paid on"), required=False,
                                               widget=DateInput())
 
