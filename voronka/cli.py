@@ -81,8 +81,15 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("lint-pipeline", help="check funnels against the method", add_help=False)
     sub.add_parser("manage", help="any Django management command", add_help=False)
     sub.add_parser("token", help="create, list or revoke API tokens", add_help=False)
+    sub.add_parser("import", help="import deals, contacts or companies (CSV/XLSX)",
+                   add_help=False)
+    sub.add_parser("export", help="export deals, contacts, companies, transitions",
+                   add_help=False)
+    sub.add_parser("dump", help="back up the whole database to one file", add_help=False)
+    sub.add_parser("restore", help="restore a dump into an empty database", add_help=False)
 
-    if argv and argv[0] in {"demo", "lint-pipeline", "manage", "token"}:
+    if argv and argv[0] in {"demo", "lint-pipeline", "manage", "token", "import", "export",
+                            "dump", "restore"}:
         name, rest = argv[0], argv[1:]
         if name == "manage":
             return _manage(rest)

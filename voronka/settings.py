@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "voronka.api",
     "voronka.capture",
     "voronka.web",
+    "voronka.imports",
 ]
 
 MIDDLEWARE = [

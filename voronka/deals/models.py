@@ -54,6 +54,9 @@ class Deal(models.Model):
     loss_reason = models.ForeignKey(LossReason, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="deals", verbose_name=_("loss reason"))
     loss_comment = models.TextField(_("loss comment"), blank=True, default="")
+    # Set by import when the deal was placed past stages whose exit facts it does not show:
+    # the history came from elsewhere; later moves still need their facts (gates apply).
+    facts_unverified = models.BooleanField(_("facts unverified"), default=False)
     # Bumped by every write; a caller that read version N and writes with expected_version=N
     # gets a conflict if someone else wrote first.
     version = models.PositiveIntegerField(_("version"), default=1)
