@@ -125,9 +125,12 @@ def test_a_manager_cannot_change_another_managers_contact_or_company(pipeline, m
     company.refresh_from_db()
     assert contact.full_name != "Чужой" and company.name != "Чужая"
     assert not FieldChange.objects.exists()
-    # A contact on a deal of mine is mine to keep up to date; the head and admin may too.
+    # A manager cannot link a contact they cannot see; the head (who sees the team's clients)
+    # can, and then the contact on a deal of mine is mine to keep up to date.
     deal = make_deal(pipeline, manager)
-    deal_contact_attach(deal=deal, contact=contact, role="user", actor=manager)
+    with pytest.raises(ValidationError):
+        deal_contact_attach(deal=deal, contact=contact, role="user", actor=manager)
+    deal_contact_attach(deal=deal, contact=contact, role="user", actor=head)
     contact_update(contact=contact, actor=manager, position="Закупщик")
     contact_update(contact=contact, actor=head, position="Главный закупщик")
     company_update(company=company, actor=head, website="https://example.ru")
