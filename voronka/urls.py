@@ -6,5 +6,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("voronka.api.urls")),
     path("", include("voronka.capture.urls")),
+    path("", include("voronka.imports.urls")),
+    path("", include("voronka.forecast.urls")),
     path("", include("voronka.web.urls")),
 ]

@@ -39,7 +39,7 @@ CARD_ORDER = ("-stage_entered_at", "-id")
 # What a card shows; loading only these keeps hundreds of cards cheap to build.
 CARD_FIELDS = ("id", "title", "stage_id", "pipeline_id", "budget", "version", "status",
                "stage_entered_at", "owner__id", "owner__full_name", "owner__email",
-               "company__id", "company__name")
+               "company__id", "company__name", "facts_unverified")
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,9 @@ def _labels(language: str | None) -> dict[str, str]:
         "owner": escape(_("Owner")),
         "no_task": escape(_("No task planned")),
         "over_limit": escape(_("over limit")),
+        "unverified": escape(_("facts unverified")),
+        "unverified_title": escape(_("Placed here by an import: the exit facts of the "
+                                     "stages passed are not shown in Voronka.")),
         "over_title": escape(_("Over the stage time limit")),
         "days_title": escape(_("Days in stage")),
         "move": escape(_("Move to…")),
@@ -81,6 +84,9 @@ def render_card(card: BoardCard, params: str) -> SafeString:
     else:
         stay = (f'<span class="pill" title="{labels["days_title"]}">'
                 f'{_days(lang, card.days_in_stage)}</span>')
+    if deal.facts_unverified:
+        stay += (f' <span class="pill pill-warn" title="{labels["unverified_title"]}">'
+                 f'{labels["unverified"]}</span>')
     aria = escape(labels["move_aria"] % {"title": deal.title})
     # Every value above is escaped (html.escape, quotes too) before it is put in.
     return mark_safe(
