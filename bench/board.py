@@ -43,6 +43,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--requests", type=int, default=30, help="measured requests of each page")
     p.add_argument("--pg-url", default=DEFAULT_PG_URL)
     p.add_argument("--profile", action="store_true", help="profile the board requests")
+    p.add_argument("--breakdown", action="store_true",
+                   help="also time the board's parts (best of 5): totals, ranking, cards, render")
     return p.parse_args(argv)
 
 
@@ -140,6 +142,43 @@ def _time(client, url: str) -> tuple[float, int]:
     return elapsed, len(ctx.captured_queries)
 
 
+def _breakdown(head, pipeline) -> dict[str, float]:
+    """Best-of-5 milliseconds of the board's parts, to see where its time goes."""
+    from django.db.models import F, Window
+    from django.db.models.functions import RowNumber
+
+    from voronka.deals import board as selectors
+    from voronka.web.cards import render_card
+
+    filters = selectors.BoardFilters()
+
+    def ranking():
+        return list(selectors._open_deals(head, pipeline, filters).annotate(
+            rank=Window(RowNumber(), partition_by=[F("stage_id")],
+                        order_by=[F("stage_entered_at").desc(), F("id").desc()]),
+        ).filter(rank__lte=selectors.PAGE_SIZE).values_list("pk", flat=True))
+
+    board = selectors.board_get(user=head, pipeline=pipeline, filters=filters)
+    cards = [card for column in board.columns for card in column.cards]
+    parts = {
+        "totals_ms": lambda: selectors.stage_totals(user=head, pipeline=pipeline,
+                                                    filters=filters),
+        "ranking_ms": ranking,
+        "board_get_ms": lambda: selectors.board_get(user=head, pipeline=pipeline,
+                                                    filters=filters),
+        "render_cards_ms": lambda: [render_card(c, "origin=board&filters=") for c in cards],
+    }
+    out = {}
+    for name, fn in parts.items():
+        best = float("inf")
+        for _ in range(5):
+            start = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - start)
+        out[name] = round(best * 1000, 1)
+    return out
+
+
 def run_one(args: argparse.Namespace, db: str) -> dict:
     """Build, measure, tear down, in this process (a child of main())."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "voronka.settings"
@@ -183,7 +222,8 @@ def run_one(args: argparse.Namespace, db: str) -> dict:
 
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     board_ms, bare_ms = statistics.median(board) * 1000, statistics.median(bare) * 1000
-    return {"db": db, "deals": args.deals, "stages": args.stages, "cards": cards,
+    parts = _breakdown(head, pipeline) if args.breakdown else {}
+    return {**parts, "db": db, "deals": args.deals, "stages": args.stages, "cards": cards,
             "board_ms": round(board_ms, 1), "bare_ms": round(bare_ms, 2),
             "ratio": round(board_ms / bare_ms, 1), "board_queries": board_q,
             "bare_queries": bare_q, "build_s": round(built, 1)}
@@ -226,6 +266,10 @@ def main(argv: list[str] | None = None) -> int:
         ok = "ok" if r["ratio"] <= GOAL_RATIO else "ABOVE GOAL"
         print(f"{r['db']:<9}{r['deals']:>7}{r['cards']:>7}{r['board_ms']:>10}{r['bare_ms']:>9}"
               f"{r['ratio']:>6}x{r['board_queries']:>6}/{r['bare_queries']:<3} {ok}")
+        if "totals_ms" in r:
+            print(f"         parts (best of 5): totals {r['totals_ms']} ms, ranking "
+                  f"{r['ranking_ms']} ms, board_get {r['board_get_ms']} ms, 350 cards "
+                  f"rendered {r['render_cards_ms']} ms")
         print("BENCH " + json.dumps({"bench": "board", **r}))
     return 0
 
