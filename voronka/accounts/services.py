@@ -152,13 +152,13 @@ def api_token_hit(*, token: ApiToken, limit: int, window_seconds: int) -> int:
     """
     now = timezone.now()
     window = int(now.timestamp()) // window_seconds
-    rows = ApiToken.objects.filter(pk=token.pk, window_start=window,
+    # Twice: a concurrent request may open the new window between our two updates.
+    for _attempt in range(2):
+        if ApiToken.objects.filter(pk=token.pk, window_start=window,
                                    window_count__lt=limit).update(
-        window_count=F("window_count") + 1, last_used_at=now)
-    if rows:
-        return 0
-    rows = ApiToken.objects.filter(pk=token.pk).exclude(window_start=window).update(
-        window_start=window, window_count=1, last_used_at=now)
-    if rows:
-        return 0
+                window_count=F("window_count") + 1, last_used_at=now):
+            return 0
+        if ApiToken.objects.filter(pk=token.pk).exclude(window_start=window).update(
+                window_start=window, window_count=1, last_used_at=now):
+            return 0
     return max(1, (window + 1) * window_seconds - int(now.timestamp()))

@@ -15,14 +15,20 @@ from .models import Channel
 
 
 def candidates(channel: Channel) -> list[User]:
-    members = list(channel.members.filter(is_active=True).order_by("id"))
-    if members:
-        return members
-    team = User.objects.filter(is_active=True, team_id=channel.pipeline.team_id)
+    """The channel's members or, without members, the team's managers."""
+    member_ids = list(Channel.members.through.objects.filter(channel_id=channel.pk)
+                      .values_list("user_id", flat=True))
+    active = User.objects.filter(is_active=True).order_by("id")
+    if member_ids:
+        members = list(active.filter(pk__in=member_ids))
+        if members:
+            return members
+    team = list(active.filter(team_id=channel.pipeline.team_id,
+                              role__in=(Role.MANAGER, Role.HEAD)))
     # A lead must never be dropped: without managers it goes to the head, then an admin.
-    return (list(team.filter(role=Role.MANAGER).order_by("id"))
-            or list(team.filter(role=Role.HEAD).order_by("id"))
-            or list(User.objects.filter(is_active=True, role=Role.ADMIN).order_by("id")[:1]))
+    return ([u for u in team if u.role == Role.MANAGER]
+            or [u for u in team if u.role == Role.HEAD]
+            or list(active.filter(role=Role.ADMIN)[:1]))
 
 
 def _after(people: list[User], last_id: int | None) -> list[User]:

@@ -144,10 +144,6 @@ def capture_receive(*, channel: Channel, payload: Any, provider_id: str = "",
     first capture and ``created=False``: a replay changes nothing.
     """
     provider_id = (provider_id or "").strip()[:200]
-    if provider_id:
-        existing = Capture.objects.filter(channel=channel, provider_id=provider_id).first()
-        if existing is not None:
-            return existing, False
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -157,7 +153,7 @@ def capture_receive(*, channel: Channel, payload: Any, provider_id: str = "",
                 outcome=Outcome.SPAM if spam else Outcome.PENDING,
                 processed_at=now if spam else None)
     except IntegrityError:
-        # The same provider id arrived twice at once: the other request stored it first.
+        # Seen before (a replay), or sent twice at once: the first one stored is the capture.
         return Capture.objects.get(channel=channel, provider_id=provider_id), False
     return capture, True
 
@@ -185,30 +181,46 @@ def _webhook_provider_id(channel: Channel, payload: Any) -> str:
 
 
 # --- processing ----------------------------------------------------------------------------
+class _AlreadyProcessed(Exception):
+    pass
+
+
 def capture_process(*, capture: Capture) -> Capture:
     """Turn a stored capture into contact, deal, task and call, in one transaction.
 
     Bad data marks the capture "invalid" with field-named errors and writes nothing else.
+    The outcome is written only if the capture is still pending, so a capture processed
+    twice at once (a double "process now") yields one deal: the second run rolls back.
     """
+    if capture.outcome != Outcome.PENDING:
+        return capture
     try:
         with transaction.atomic():
-            locked = Capture.objects.select_for_update().get(pk=capture.pk)
-            if locked.outcome != Outcome.PENDING:
-                return locked
-            channel = (Channel.objects.select_for_update().select_related("pipeline")
-                       .get(pk=locked.channel_id))
+            # The channel row lock serialises distribution (round-robin state).
+            channel = capture.channel
+            # Lock the channel row (it serialises the round-robin) and read its turn fresh.
+            channel.last_assigned_id = (Channel.objects.select_for_update()
+                                        .filter(pk=channel.pk)
+                                        .values_list("last_assigned_id", flat=True).get())
             if channel.kind == Kind.TELEPHONY:
-                _process_call(locked, channel, build_call(locked.payload, channel.mapping))
+                _process_call(capture, channel, build_call(capture.payload, channel.mapping))
             else:
-                _process_lead(locked, channel, _lead(channel, locked.payload))
-            locked.processed_at = timezone.now()
-            locked.save()
-            return locked
+                _process_lead(capture, channel, _lead(channel, capture.payload))
+            capture.processed_at = timezone.now()
+            done = Capture.objects.filter(pk=capture.pk, outcome=Outcome.PENDING).update(
+                outcome=capture.outcome, processed_at=capture.processed_at,
+                deal=capture.deal, contact=capture.contact, task=capture.task,
+                call=capture.call)
+            if not done:
+                raise _AlreadyProcessed
+            return capture
+    except _AlreadyProcessed:
+        pass
     except ValidationError as exc:
-        Capture.objects.filter(pk=capture.pk).update(outcome=Outcome.INVALID, errors=exc.errors,
-                                                     processed_at=timezone.now())
-        capture.refresh_from_db()
-        return capture
+        Capture.objects.filter(pk=capture.pk, outcome=Outcome.PENDING).update(
+            outcome=Outcome.INVALID, errors=exc.errors, processed_at=timezone.now())
+    capture.refresh_from_db()
+    return capture
 
 
 def _lead(channel: Channel, payload: Any) -> Lead:
