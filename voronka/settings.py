@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "voronka.capture",
     "voronka.web",
     "voronka.imports",
+    "voronka.notifications",
+    "voronka.forecast",
 ]
 
 MIDDLEWARE = [

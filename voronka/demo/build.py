@@ -23,6 +23,7 @@ from . import people
 from .funnels import FUNNELS, create_pipeline
 from .history import DealWriter, Funnel, World
 from .planner import Planner
+from .plans import write_plans
 
 DEFAULT_SEED = 20240601
 DEFAULT_DEALS = 2000
@@ -103,6 +104,8 @@ def build(*, seed: int = DEFAULT_SEED, deals: int = DEFAULT_DEALS,
                 DealWriter(world, plan).write()
         if progress:
             progress(min(start + BATCH, len(plans)), len(plans))
+    with transaction.atomic():
+        write_plans(as_of)
     # The administrator comes last: a finished build is recognised by it.
     with transaction.atomic():
         _staff(users, teams, [s for s in people.STAFF if s.email == people.MARKER_EMAIL])

@@ -1,0 +1,150 @@
+"""The prospective funnel of one manager (or a whole team) for the current month: plan, form,
+required pipeline, plan at risk and the forecast — everything the screen and the job read.
+
+Who sees what: a manager their own; a head the members of their team (and the team); an
+administrator everyone. Nobody else gets anything (NotFound, as for a deal one may not see).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from voronka.accounts.models import Role, User
+from voronka.analytics.query import Amount, cells
+from voronka.core.errors import NotFound
+from voronka.deals.models import Deal
+from voronka.pipelines.models import Pipeline, Stage
+
+from . import learned
+from .form import FunnelForm, funnel_forms, history_context
+from .models import Plan
+from .montecarlo import SimDeal, Simulation, residuals, simulate, weighted
+from .plans import plan_for
+from .required import Required, month_bounds, month_progress, reached_now, required_pipeline
+
+
+@dataclass
+class Prospect:
+    pipeline: Pipeline
+    owner: User | None  # None: the whole team
+    as_of: datetime.date
+    month: datetime.date
+    plan: Plan | None
+    form: FunnelForm
+    won: Amount  # won this month so far
+    open: Amount
+    required: Required | None  # None without a plan
+    deals: list[SimDeal]
+    weighted: Decimal
+    simulation: Simulation | None
+    uses_model: bool  # the learned model's probabilities (it beat the baseline)
+
+    @property
+    def at_risk(self) -> bool:
+        return bool(self.required and self.required.at_risk)
+
+
+def pipelines_for(user: User) -> list[Pipeline]:
+    qs = Pipeline.objects.filter(is_active=True).select_related("team")
+    if not user.is_admin:
+        qs = qs.filter(team_id=user.team_id)
+    return list(qs.order_by("team__name", "position", "id"))
+
+
+def subjects_for(user: User, pipeline: Pipeline) -> list[User]:
+    """The managers whose prospective funnel ``user`` may open in ``pipeline``."""
+    team = User.objects.filter(team_id=pipeline.team_id, is_active=True).exclude(
+        role=Role.MARKETER).order_by("full_name", "email")
+    if user.is_admin or (user.is_head and user.team_id == pipeline.team_id):
+        return list(team)
+    return [user] if user.team_id == pipeline.team_id and user.is_active else []
+
+
+def may_see_team(user: User, pipeline: Pipeline) -> bool:
+    return user.is_admin or (user.is_head and user.team_id == pipeline.team_id)
+
+
+def _open_deals(pipeline: Pipeline, owners: set[int]) -> list[dict]:
+    return list(Deal.objects.filter(pipeline=pipeline, owner_id__in=owners,
+                                    status=Deal.Status.OPEN)
+                .values("id", "stage_id", "budget", "created_at").order_by("id"))
+
+
+def _won_this_month(pipeline: Pipeline, owners: frozenset[int], first: datetime.date,
+                    as_of: datetime.date) -> Amount:
+    ctx = history_context(pipeline, first, as_of, owners)
+    rows = cells("F", ctx.scope, (first, as_of), ("kind",))
+    return Amount.of(rows.get(("won",)))
+
+
+def build_prospect(pipeline: Pipeline, owner: User | None, *, as_of: datetime.date | None = None,
+                   months: int | None = None, runs: int = 0, seed: int = 1,
+                   forms: tuple[FunnelForm, dict[int, FunnelForm]] | None = None) -> Prospect:
+    """The prospective funnel without a visibility check (jobs; the screen checks first).
+    ``runs`` = 0 skips the simulation."""
+    as_of = as_of or timezone.localdate()
+    first, last = month_bounds(as_of)
+    team_form, member_forms = forms or funnel_forms(pipeline, as_of=as_of, months=months)
+    if owner is None:
+        form = team_form
+        owners = set(member_forms)
+        plan = plan_for(team_id=pipeline.team_id, month=first, user_id=None)
+    else:
+        form = member_forms.get(owner.pk) or team_form
+        owners = {owner.pk}
+        plan = plan_for(team_id=pipeline.team_id, month=first, user_id=owner.pk)
+    won = _won_this_month(pipeline, frozenset(owners), first, as_of)
+    deals = _open_deals(pipeline, owners)
+    stage_rows = list(Stage.objects.filter(pipeline=pipeline).order_by("position", "id"))
+    by_stage: dict[int, Amount] = {}
+    for d in deals:
+        by_stage[d["stage_id"]] = by_stage.get(d["stage_id"], Amount()) + Amount(1, d["budget"])
+    open_total = sum(by_stage.values(), Amount())
+    required = None
+    if plan is not None:
+        required = required_pipeline(
+            stages=[(s.id, s.name) for s in form.stages],
+            conversions=[s.conversion for s in form.stages],
+            now=reached_now([s.id for s in form.stages], by_stage),
+            average_won_budget=form.average_won_budget, revenue_target=plan.revenue,
+            wins_target=plan.wins, won=won, progress=month_progress(as_of))
+    model_p = learned.probabilities(pipeline, [d["id"] for d in deals], as_of=as_of)
+    fallback = {s.id: s.probability / 100 for s in stage_rows}
+    sims: list[SimDeal] = []
+    now = timezone.now()
+    for d in deals:
+        p = model_p.get(d["id"])
+        if p is None:
+            p = form.probability(d["stage_id"])
+            p = fallback.get(d["stage_id"], 0.0) if p is None else p
+        age = max(0, (now - d["created_at"]).days)
+        days, weights = residuals(form.cycle_days, age)
+        sims.append(SimDeal(d["id"], d["budget"], float(p), days, weights))
+    simulation = None
+    if runs:
+        simulation = simulate(sims, days_left=(last - as_of).days, base=won.budget,
+                              target=plan.revenue if plan else None, runs=runs, seed=seed)
+    return Prospect(pipeline, owner, as_of, first, plan, form, won, open_total, required,
+                    sims, weighted(sims), simulation, bool(model_p))
+
+
+def prospect(*, user: User, pipeline_id: int, owner_id: int | None, runs: int = 2000,
+             seed: int = 1, months: int | None = None) -> Prospect:
+    """The screen's read: ``owner_id`` None = the team (heads and administrators only)."""
+    pipeline = next((p for p in pipelines_for(user) if p.pk == pipeline_id), None)
+    if pipeline is None:
+        raise NotFound(_("Pipeline not found."))
+    if owner_id is None:
+        if not may_see_team(user, pipeline):
+            raise NotFound(_("Manager not found."))
+        return build_prospect(pipeline, None, runs=runs, seed=seed, months=months)
+    owner = next((u for u in subjects_for(user, pipeline) if u.pk == owner_id), None)
+    if owner is None:
+        raise NotFound(_("Manager not found."))
+    return build_prospect(pipeline, owner, runs=runs, seed=seed, months=months)
+
