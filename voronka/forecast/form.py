@@ -3,7 +3,8 @@ stage-to-stage conversions, average won budget and sales-cycle lengths over a tr
 read from the analytics rollups (voronka.analytics — nothing is recomputed here).
 
 Conversions are *cohort* conversions: of the deals created in the window, the share that
-reached stage k+1 among those that reached stage k (the last stage converts to "won"). A
+reached stage k+1 among those that reached stage k and are no longer open on it (the last
+stage converts to "won"; a deal still sitting on the stage has not decided yet). A
 manager with fewer than ``MIN_CLOSED`` closed deals (won + lost) in the window has too little
 history to stand on: their form falls back to the team's figures as a whole (conversions,
 average won budget and cycle). The window (``DEFAULT_MONTHS``) and the threshold are the
@@ -92,8 +93,15 @@ def history_context(pipeline: Pipeline, date_from: datetime.date, date_to: datet
 
 
 def _stages(funnel: Funnel) -> list[FormStage]:
-    out = [FormStage(s.id, s.name, s.index, s.reached, s.conversion_next, None)
-           for s in funnel.stages]
+    out = []
+    for i, s in enumerate(funnel.stages):
+        following = (funnel.stages[i + 1].reached.n if i + 1 < len(funnel.stages)
+                     else funnel.won.n)
+        # Deals still open on the stage have not decided yet: leaving them in the
+        # denominator would read every fresh deal as a failure to convert.
+        decided = s.reached.n - s.now.n
+        out.append(FormStage(s.id, s.name, s.index, s.reached,
+                             following / decided if decided > 0 else None, None))
     prob: float | None = 1.0
     for stage in reversed(out):
         prob = prob * stage.conversion if prob is not None and stage.conversion else None
