@@ -36,10 +36,11 @@ from .selectors import deal_list
 
 PAGE_SIZE = 50
 CARD_ORDER = ("-stage_entered_at", "-id")
-# What a card shows; loading only these keeps hundreds of cards cheap to build.
-CARD_FIELDS = ("id", "title", "stage_id", "pipeline_id", "budget", "version", "status",
-               "stage_entered_at", "owner__id", "owner__full_name", "owner__email",
-               "company__id", "company__name", "facts_unverified")
+# What a card shows, read as plain values: a board builds hundreds of cards, and model
+# instances (a deal, its owner, its company each) cost several times more than a row.
+CARD_VALUES = ("id", "title", "stage_id", "budget", "version", "stage_entered_at",
+               "owner__full_name", "owner__email", "company_id", "company__name",
+               "next_task_text", "next_task_due", "facts_unverified")
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,26 @@ class BoardFilters:
         return bool(self.as_query())
 
 
+@dataclass(frozen=True)
+class CardDeal:
+    """What a card shows of its deal."""
+
+    id: int
+    title: str
+    stage_id: int
+    budget: Decimal
+    version: int
+    stage_entered_at: datetime.datetime
+    owner: str
+    company_id: int | None
+    company: str
+    # Placed by an import past stages whose exit facts it does not show (imports app).
+    facts_unverified: bool = False
+
+
 @dataclass
 class BoardCard:
-    deal: Deal
+    deal: CardDeal
     days_in_stage: int
     over_time_limit: bool
     next_task_text: str | None
@@ -139,15 +157,22 @@ def _with_next_task(qs: QuerySet[Deal]) -> QuerySet[Deal]:
                        next_task_due=Subquery(open_tasks.values("due_at")[:1]))
 
 
-def _card(deal: Deal, stage: Stage, now: datetime.datetime) -> BoardCard:
+def _card(row: dict[str, Any], time_limit_hours: int | None,
+          now: datetime.datetime) -> BoardCard:
+    deal = CardDeal(id=row["id"], title=row["title"], stage_id=row["stage_id"],
+                    budget=row["budget"], version=row["version"],
+                    stage_entered_at=row["stage_entered_at"],
+                    owner=row["owner__full_name"] or row["owner__email"],
+                    company_id=row["company_id"], company=row["company__name"] or "",
+                    facts_unverified=row["facts_unverified"])
     in_stage = now - deal.stage_entered_at
-    limit = stage.time_limit_hours
-    due = deal.next_task_due
+    due = row["next_task_due"]
     return BoardCard(
         deal=deal,
         days_in_stage=max(0, in_stage.days),
-        over_time_limit=bool(limit) and in_stage > datetime.timedelta(hours=limit),
-        next_task_text=deal.next_task_text,
+        over_time_limit=bool(time_limit_hours)
+        and in_stage > datetime.timedelta(hours=time_limit_hours),
+        next_task_text=row["next_task_text"],
         next_task_due=due,
         task_overdue=due is not None and due < now,
         no_task=due is None,
@@ -179,14 +204,13 @@ def board_get(*, user: User, pipeline: Pipeline, filters: BoardFilters,
         rank=Window(RowNumber(), partition_by=[F("stage_id")],
                     order_by=[F("stage_entered_at").desc(), F("id").desc()]),
     ).filter(rank__lte=per_column).values_list("pk", flat=True))
-    cards = (_with_next_task(Deal.objects.filter(pk__in=first_ids))
-             .select_related("owner", "company").only(*CARD_FIELDS)
-             .order_by("stage_id", *CARD_ORDER))
+    rows = (_with_next_task(Deal.objects.filter(pk__in=first_ids))
+            .order_by("stage_id", *CARD_ORDER).values(*CARD_VALUES))
     now = timezone.now()
-    for deal in cards:
-        column = columns.get(deal.stage_id)
+    for row in rows:
+        column = columns.get(row["stage_id"])
         if column is not None:
-            column.cards.append(_card(deal, column.stage, now))
+            column.cards.append(_card(row, column.stage.time_limit_hours, now))
     return Board(pipeline=pipeline, columns=list(columns.values()), filters=filters)
 
 
@@ -200,20 +224,21 @@ def board_column(*, user: User, pipeline: Pipeline, stage_id: Any, filters: Boar
     count, budget = stage_totals(user=user, pipeline=pipeline, filters=filters).get(
         stage.pk, (0, Decimal("0")))
     offset = max(0, int(offset))
-    deals = (_with_next_task(_open_deals(user, pipeline, filters).filter(stage=stage))
-             .order_by(*CARD_ORDER)[offset:offset + limit])
+    rows = (_with_next_task(_open_deals(user, pipeline, filters).filter(stage=stage))
+            .order_by(*CARD_ORDER).values(*CARD_VALUES)[offset:offset + limit])
     now = timezone.now()
     return BoardColumn(stage=stage, count=count, budget=budget, offset=offset,
-                       cards=[_card(d, stage, now) for d in deals])
+                       cards=[_card(row, stage.time_limit_hours, now) for row in rows])
 
 
 def board_card(*, user: User, deal_id: Any) -> BoardCard:
     """One card as the board shows it (after a move or an edit); NotFound if not visible."""
     try:
-        deal = _with_next_task(deal_list(user=user)).get(pk=int(deal_id))
+        row = (_with_next_task(deal_list(user=user))
+               .values(*CARD_VALUES, "stage__time_limit_hours").get(pk=int(deal_id)))
     except (Deal.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound("deal") from exc
-    return _card(deal, deal.stage, timezone.now())
+    return _card(row, row["stage__time_limit_hours"], timezone.now())
 
 
 def board_sources(*, user: User, pipeline: Pipeline) -> list[str]:

@@ -66,7 +66,7 @@ def render_card(card: BoardCard, params: str) -> SafeString:
     deal_a, deal_b, move_a, move_b = _paths(get_script_prefix())
     title = escape(deal.title)
     warn = " card-warn" if card.over_time_limit or card.task_overdue else ""
-    company = (f'<div class="card-company">{escape(deal.company.name)}</div>'
+    company = (f'<div class="card-company">{escape(deal.company)}</div>'
                if deal.company_id else "")
     if card.no_task:
         task = (f'<div class="card-task none"><span class="dot dot-warn" aria-hidden="true">'
@@ -90,12 +90,12 @@ def render_card(card: BoardCard, params: str) -> SafeString:
     aria = escape(labels["move_aria"] % {"title": deal.title})
     # Every value above is escaped (html.escape, quotes too) before it is put in.
     return mark_safe(
-        f'<article class="card{warn}" id="card-{deal.pk}" data-deal="{deal.pk}" '
+        f'<article class="card{warn}" id="card-{deal.id}" data-deal="{deal.id}" '
         f'data-version="{deal.version}" data-stage="{deal.stage_id}">'
-        f'<a class="card-title" draggable="false" href="{deal_a}{deal.pk}{deal_b}">{title}</a>'
+        f'<a class="card-title" draggable="false" href="{deal_a}{deal.id}{deal_b}">{title}</a>'
         f'{company}<div class="card-row"><span class="card-budget">{money(deal.budget)}</span>'
-        f'<span class="card-owner" title="{labels["owner"]}">{escape(str(deal.owner))}</span>'
+        f'<span class="card-owner" title="{labels["owner"]}">{escape(deal.owner)}</span>'
         f'</div>{task}<div class="card-foot">{stay}'
         f'<button type="button" class="btn btn-ghost btn-small card-move" '
-        f'hx-get="{move_a}{deal.pk}{move_b}?{escape(params)}&amp;version={deal.version}" '
+        f'hx-get="{move_a}{deal.id}{move_b}?{escape(params)}&amp;version={deal.version}" '
         f'hx-target="#modal" aria-label="{aria}">{labels["move"]}</button></div></article>')
