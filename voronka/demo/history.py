@@ -181,7 +181,8 @@ class DealWriter:
         if rng.random() < self.world.planner.profile(self.owner.email).sloppy:
             text = rng.choice(texts.SLOPPY_TASKS)
         contact = self.contacts[0].full_name.split(" ", 1)[1] if self.contacts else ""
-        created = _between(start, end, 0.0, 0.05, rng) + MINUTE
+        created = min(_between(start, end, 0.0, 0.05, rng) + MINUTE,
+                      _between(start, end, 0.5, 0.5, rng))
         median = datetime.timedelta(days=spec.dwell_days)
         due = working_time(created + median * rng.uniform(0.3, 1.1), self.spec, rng)
         if leaving is None and due < self.as_of and rng.random() >= self._overdue_share():
@@ -261,8 +262,8 @@ class DealWriter:
         if custom:
             changes["custom_fields"] = custom
         if changes:
-            self.deal = deal_update(deal=self.deal, actor=self.owner, at=at_minus(end, 10),
-                                    **changes)
+            self.deal = deal_update(deal=self.deal, actor=self.owner,
+                                    at=_between(start, end, 0.93, 0.99, rng), **changes)
 
     def _fact(self, req: StageRequirement, at: datetime.datetime, end: datetime.datetime,
               changes: dict[str, Any], custom: dict[str, Any], partial: bool) -> None:
@@ -310,10 +311,6 @@ class DealWriter:
 
     def _value(self, code: str, at: datetime.datetime) -> Any:
         return texts.field_value(code, self.lead.custom, self.plan, at, self.rng)
-
-
-def at_minus(moment: datetime.datetime, minutes: int) -> datetime.datetime:
-    return moment - minutes * MINUTE
 
 
 def _poisson(mean: float, rng: random.Random) -> int:
