@@ -156,11 +156,18 @@ DEAL_COLS = ("id", "pipeline_id", "owner_id", "source", "budget", "created_at",
              "closed_at")
 MOVE_COLS = ("id", "deal_id", "pipeline_id", "kind", "from_stage_id", "to_stage_id", "at",
              "seconds_in_stage", "owner_id", "loss_reason_id")
-# Columns the CSV does not carry, with their constant values.
-DEAL_FIXED = {"title": "'Сделка'", "utm_source": "''", "utm_medium": "''",
-              "utm_campaign": "''", "utm_term": "''", "utm_content": "''",
-              "custom_fields": "'{}'", "loss_comment": "''", "version": "1"}
-MOVE_FIXED = {"comment": "''"}
+
+
+def _fixed(model, cols) -> dict[str, object]:
+    """The columns the CSV does not carry, with each field's default as a database value."""
+    from django.db import connection
+
+    out = {}
+    for f in model._meta.concrete_fields:
+        if f.column not in cols:
+            value = "Сделка" if f.name == "title" else f.get_default()
+            out[f.column] = f.get_db_prep_save(value, connection)
+    return out
 
 
 def _indexes(cur, vendor: str, table: str) -> list[tuple[str, str]]:
@@ -177,24 +184,32 @@ def load(data: Path) -> None:
     """Bulk-load the CSVs into deals_deal and deals_transition, indexes rebuilt after."""
     from django.db import connection
 
+    from voronka.deals.models import Deal, Transition
+
     vendor = connection.vendor
     with connection.cursor() as cur:
         if vendor == "sqlite":
+            # A one-off load into a private file: no rollback journal, no fsync, big cache.
             cur.execute("PRAGMA foreign_keys = OFF")
+            cur.execute("PRAGMA journal_mode = OFF")
             cur.execute("PRAGMA synchronous = OFF")
+            cur.execute("PRAGMA cache_size = -400000")
+            cur.execute("PRAGMA temp_store = MEMORY")
         else:
             cur.execute("SET session_replication_role = replica")  # no FK triggers in the load
-        for table, cols, fixed, name in (("deals_deal", DEAL_COLS, DEAL_FIXED, "deals.csv"),
-                                         ("deals_transition", MOVE_COLS, MOVE_FIXED,
-                                          "transitions.csv")):
+        for model, cols, name in ((Deal, DEAL_COLS, "deals.csv"),
+                                  (Transition, MOVE_COLS, "transitions.csv")):
+            table, fixed = model._meta.db_table, _fixed(model, cols)
+            extra = list(fixed.values())
             saved = _indexes(cur, vendor, table)
             for index, _sql in saved:
                 cur.execute(f"DROP INDEX {index}")
             all_cols = ", ".join((*cols, *fixed))
             if vendor == "sqlite":
-                marks = ", ".join(["%s"] * len(cols) + list(fixed.values()))
+                marks = ", ".join(["%s"] * (len(cols) + len(fixed)))
                 with open(data / name, newline="") as f:
-                    rows = ([v if v != "" else None for v in row] for row in csv.reader(f))
+                    rows = ([*(v if v != "" else None for v in row), *extra]
+                            for row in csv.reader(f))
                     while batch := [r for _, r in zip(range(50_000), rows, strict=False)]:
                         cur.executemany(f"INSERT INTO {table} ({all_cols}) VALUES ({marks})",
                                         batch)
@@ -206,7 +221,7 @@ def load(data: Path) -> None:
                     while block := f.read(1 << 20):
                         cp.write(block)
                 cur.execute(f"INSERT INTO {table} ({all_cols}) SELECT {', '.join(cols)}, "
-                            f"{', '.join(fixed.values())} FROM load_{table}")
+                            f"{', '.join(['%s'] * len(fixed))} FROM load_{table}", extra)
                 cur.execute(f"DROP TABLE load_{table}")
             for _index, ddl in saved:
                 cur.execute(ddl)
@@ -219,5 +234,7 @@ def load(data: Path) -> None:
         else:
             cur.execute("PRAGMA foreign_keys = ON")
             cur.execute("ANALYZE")
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
 
 

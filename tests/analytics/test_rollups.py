@@ -28,6 +28,9 @@ PERIODS = [
     (datetime.date(2025, 2, 1), datetime.date(2025, 2, 28)),
     (datetime.date(2025, 1, 27), datetime.date(2025, 3, 3)),
     (datetime.date(2025, 2, 10), datetime.date(2025, 2, 10)),
+    # Most of a month: its month cells less the raw log of the other days.
+    (datetime.date(2025, 1, 3), datetime.date(2025, 2, 25)),
+    (datetime.date(2025, 3, 2), datetime.date(2025, 3, 30)),
 ]
 
 

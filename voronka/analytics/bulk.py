@@ -16,7 +16,7 @@ from django.db import connection
 
 from voronka.deals.models import Deal, Transition
 
-from .facts import DealState, LocalDay, Move, accumulate, deal_facts
+from .facts import DealState, LocalDay, Move, Sums, accumulate, deal_facts
 from .models import CohortCell, DealSnapshot, DurationCell, FlowCell
 
 LOCK_KEY = 0x766F726F6E6B61  # "voronka": one refresher or rebuilder at a time
@@ -95,18 +95,20 @@ def _read_moves(cur, first: int, last: int) -> dict[int, list[Move]]:
 
 
 def load(pipeline_ids: list[int] | None, orders: dict[int, list[int]], local_day: LocalDay,
-         size: int, progress: Callable[[int], None] | None = None) -> int:
-    """Read every deal (of ``pipeline_ids``) and its transitions; add their facts to cells."""
+         size: int, progress: Callable[[int], None] | None = None,
+         flush_at: int = 1_500_000) -> int:
+    """Read every deal (of ``pipeline_ids``) and its transitions; add their facts to cells.
+    Sums are kept in memory until ``flush_at`` distinct keys, then added to the cells."""
     from .rollups import write_deltas
 
     total, after = 0, 0
+    deltas = Sums()
     with connection.cursor() as cur:
         while True:
             deals = _read_deals(cur, after, size, pipeline_ids)
             if not deals:
                 break
             moves = _read_moves(cur, deals[0][0], deals[-1][0])
-            deltas: dict[tuple, list[int]] = {}
             snaps = []
             for (pk, pipeline_id, owner_id, source, cents, created_at, furthest, stage, status,
                  reason) in deals:
@@ -117,12 +119,15 @@ def load(pipeline_ids: list[int] | None, orders: dict[int, list[int]], local_day
                 accumulate(deltas, state, deal_facts(state, history,
                                                      orders.get(pipeline_id, []), local_day))
                 snaps.append(state)
-            write_deltas(deltas, bulk=True)
             _insert_snapshots(cur, snaps)
+            if len(deltas) >= flush_at:
+                write_deltas(deltas, bulk=True)
+                deltas = Sums()
             total += len(deals)
             after = deals[-1][0]
             if progress:
                 progress(total)
+        write_deltas(deltas, bulk=True)
     return total
 
 

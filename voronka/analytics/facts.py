@@ -84,12 +84,12 @@ class LocalDay:
 
     def __init__(self, tz_name: str) -> None:
         self.tz = ZoneInfo(tz_name)
-        self._cache: dict[tuple, datetime.date] = {}
+        self._cache: dict[int, datetime.date] = {}
 
     def __call__(self, at: datetime.datetime) -> datetime.date:
         if at.tzinfo is None:
             at = at.replace(tzinfo=datetime.UTC)
-        slot = (at.year, at.month, at.day, at.hour, at.minute // 15, at.utcoffset())
+        slot = int(at.timestamp()) // 900
         day = self._cache.get(slot)
         if day is None:
             day = at.astimezone(self.tz).date()
@@ -138,23 +138,6 @@ LATTICE: dict[str, frozenset[tuple[int, str]]] = {
     "F": frozenset({(0, "m"), (1, "m"), (2, "m"), (3, "m"), (0, "d")}),
     "D": frozenset({(0, "m"), (1, "m"), (2, "m")}),
 }
-_LEVEL_DIMS = {0: (False, False), 1: (True, False), 2: (False, True), 3: (True, True)}
-_PLAN = {table: tuple(sorted((grain, level, *_LEVEL_DIMS[level]) for level, grain in cells))
-         for table, cells in LATTICE.items()}
-
-
-def cell_keys(fact: tuple, state: DealState) -> list[tuple]:
-    """The rollup cells a fact adds to (see LATTICE).
-
-    A key is ``(table, pipeline, level, grain, day, owner, source, *fact-specific)`` and the
-    value the fact adds is ``(n, budget_cents)`` for C/F and ``(n, seconds)`` for D."""
-    table, day = fact[0], fact[1]
-    rest = fact[2:5] if table == "D" else fact[2:]
-    p, o, s = state.pipeline_id, state.owner_id, state.source
-    month = day.replace(day=1)
-    return [(table, p, level, grain, day if grain == "d" else month, o if by_owner else 0,
-             s if by_source else "", *rest)
-            for grain, level, by_owner, by_source in _PLAN[table]]
 
 
 def fact_value(fact: tuple, state: DealState) -> int:
@@ -162,18 +145,94 @@ def fact_value(fact: tuple, state: DealState) -> int:
     return fact[5] if fact[0] == "D" else state.budget_cents
 
 
-def accumulate(into: dict[tuple, list[int]], state: DealState, facts: Iterable[tuple],
-               sign: int = 1) -> None:
-    """Add (sign=1) or subtract (sign=-1) a deal's facts into ``into``: key → [n, value]."""
+class Sums:
+    """Sums of facts before they become cells: by month with owner and source, and by day
+    at the detail the day cells of each table need (so durations, kept by month only, are
+    summed by month right away)."""
+
+    __slots__ = ("by_day", "by_month", "_months")
+
+    def __init__(self) -> None:
+        self.by_month: dict[tuple, list[int]] = {}
+        self.by_day: dict[tuple, list[int]] = {}
+        self._months: dict[datetime.date, datetime.date] = {}
+
+    def __len__(self) -> int:
+        return len(self.by_month) + len(self.by_day)
+
+    def month(self, day: datetime.date) -> datetime.date:
+        month = self._months.get(day)
+        if month is None:
+            month = self._months[day] = day.replace(day=1)
+        return month
+
+
+_DAY_DETAIL = {table: (3 if (3, "d") in kept else 0 if (0, "d") in kept else None)
+               for table, kept in LATTICE.items()}
+
+
+def _add(into: dict, key: tuple, n: int, value: int) -> None:
+    cell = into.get(key)
+    if cell is None:
+        into[key] = [n, value]
+    else:
+        cell[0] += n
+        cell[1] += value
+
+
+def accumulate(into: Sums, state: DealState, facts: Iterable[tuple], sign: int = 1) -> None:
+    """Add (sign=1) or subtract (sign=-1) a deal's facts into ``into``."""
+    p, o, s = state.pipeline_id, state.owner_id, state.source
+    budget = state.budget_cents * sign
+    by_month, by_day = into.by_month, into.by_day
     for fact in facts:
-        value = fact_value(fact, state) * sign
-        for key in cell_keys(fact, state):
-            cell = into.get(key)
-            if cell is None:
-                into[key] = [sign, value]
-            else:
-                cell[0] += sign
-                cell[1] += value
+        table, day = fact[0], fact[1]
+        if table == "D":
+            rest, value = fact[2:5], fact[5] * sign
+        else:
+            rest, value = fact[2:], budget
+        _add(by_month, (table, p, into.month(day), o, s, *rest), sign, value)
+        detail = _DAY_DETAIL[table]
+        if detail == 3:
+            _add(by_day, (table, p, day, o, s, *rest), sign, value)
+        elif detail == 0:
+            _add(by_day, (table, p, day, 0, "", *rest), sign, value)
+
+
+def expand(sums: Sums) -> dict[tuple, list[int]]:
+    """Roll the sums up into the cells LATTICE keeps, coarser levels from finer ones. A cell
+    key is ``(table, pipeline, level, grain, day, owner, source, *specific)``."""
+    out: dict[tuple, list[int]] = {}
+    level0_days: dict[tuple, list[int]] = {}
+    for (table, p, day, o, s, *rest), (n, v) in sums.by_day.items():
+        if not n and not v:
+            continue
+        if _DAY_DETAIL[table] == 3:
+            out[(table, p, 3, "d", day, o, s, *rest)] = [n, v]
+            if (0, "d") in LATTICE[table]:
+                _add(level0_days, (table, p, day, *rest), n, v)
+        else:
+            out[(table, p, 0, "d", day, 0, "", *rest)] = [n, v]
+    for (table, p, day, *rest), (n, v) in level0_days.items():
+        out[(table, p, 0, "d", day, 0, "", *rest)] = [n, v]
+    by_owner: dict[tuple, list[int]] = {}
+    by_source: dict[tuple, list[int]] = {}
+    for (table, p, month, o, s, *rest), (n, v) in sums.by_month.items():
+        if not n and not v:
+            continue
+        if (3, "m") in LATTICE[table]:
+            out[(table, p, 3, "m", month, o, s, *rest)] = [n, v]
+        _add(by_owner, (table, p, month, o, *rest), n, v)
+        _add(by_source, (table, p, month, s, *rest), n, v)
+    by_pipeline: dict[tuple, list[int]] = {}
+    for (table, p, month, o, *rest), (n, v) in by_owner.items():
+        out[(table, p, 1, "m", month, o, "", *rest)] = [n, v]
+        _add(by_pipeline, (table, p, month, *rest), n, v)
+    for (table, p, month, s, *rest), (n, v) in by_source.items():
+        out[(table, p, 2, "m", month, 0, s, *rest)] = [n, v]
+    for (table, p, month, *rest), (n, v) in by_pipeline.items():
+        out[(table, p, 0, "m", month, 0, "", *rest)] = [n, v]
+    return out
 
 
 def percentile(histogram: Sequence[tuple[int, int]], pct: int) -> int | None:

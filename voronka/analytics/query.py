@@ -170,19 +170,40 @@ def cells(table: str, scope: Scope, period: tuple[datetime.date, datetime.date] 
     else:
         pieces = period_parts(*period)
     for grain, start, end in pieces:
-        lvl = _pick(table, level, grain)
-        if lvl is None:
-            bounds = None
-            if start is not None:
-                bounds = day_bounds(start, month_end(end) if grain == "m" else end)
-            rows = _raw(table, scope, bounds, group, by_owner, where)
-        else:
-            rows = _read(table, scope, lvl, grain, start, end, columns, where)
-        for key, (n, measure) in rows:
-            cell = out[key]
-            cell[0] += n
-            cell[1] += measure
+        for sign, rows in _piece(table, scope, level, grain, start, end, columns, group,
+                                 by_owner, where):
+            for key, (n, measure) in rows:
+                cell = out[key]
+                cell[0] += sign * n
+                cell[1] += sign * measure
+    for key in [k for k, (n, measure) in out.items() if not n and not measure]:
+        del out[key]
     return out
+
+
+def _piece(table, scope, level, grain, start, end, columns, group, by_owner, where):
+    """How to read one piece of the period: [(sign, rows)…]."""
+    lvl = _pick(table, level, grain)
+    if lvl is not None:
+        return [(1, _read(table, scope, lvl, grain, start, end, columns, where))]
+    if start is None:
+        return [(1, _raw(table, scope, None, group, by_owner, where))]
+    if grain == "m":
+        return [(1, _raw(table, scope, day_bounds(start, month_end(end)), group, by_owner,
+                         where))]
+    # Part of a month without day cells at this level: the raw log for those days, or the
+    # month's cells less the raw log for the rest of the month, whichever reads fewer days.
+    first, last = start.replace(day=1), month_end(start)
+    month_lvl = _pick(table, level, "m")
+    rest = (first - start).days * -1 + (last - end).days
+    if month_lvl is None or "day" in group or end > last or rest >= (end - start).days + 1:
+        return [(1, _raw(table, scope, day_bounds(start, end), group, by_owner, where))]
+    parts = [(1, _read(table, scope, month_lvl, "m", first, first, columns, where))]
+    one = datetime.timedelta(days=1)
+    for a, b in ((first, start - one), (end + one, last)):
+        if a <= b:
+            parts.append((-1, _raw(table, scope, day_bounds(a, b), group, by_owner, where)))
+    return parts
 
 
 def _read(table, scope, level, grain, start, end, columns, where):

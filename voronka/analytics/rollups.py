@@ -25,7 +25,7 @@ from voronka.core.models import FieldChange
 from voronka.deals.models import Deal, Transition
 from voronka.pipelines.models import Stage
 
-from .facts import DealState, LocalDay, Move, accumulate, deal_facts
+from .facts import DealState, LocalDay, Move, Sums, accumulate, deal_facts, expand
 from .models import (
     CohortCell,
     DealSnapshot,
@@ -188,11 +188,11 @@ def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def write_deltas(deltas: dict[tuple, list[int]], *, bulk: bool = False) -> None:
-    """Add ``deltas`` (key → [n, value]) to the cells. A refresh drops the cells that reach
-    zero; a rebuild (``bulk``) only adds, through the fastest path the database has."""
+def write_deltas(deltas: Sums, *, bulk: bool = False) -> None:
+    """Add the sums of ``deltas`` (facts.accumulate) to the cells. A refresh drops the cells
+    that reach zero; a rebuild (``bulk``) only adds, through the fastest path there is."""
     by_table: dict[str, list[tuple]] = defaultdict(list)
-    for key, (n, value) in deltas.items():
+    for key, (n, value) in expand(deltas).items():
         if n == 0 and value == 0:
             continue
         by_table[key[0]].append((*key[1:], n, value))
@@ -265,7 +265,7 @@ def _changed_deals(t_from: int, t_to: int, c_from: int, c_to: int) -> list[int]:
 
 def apply_deals(deal_ids: list[int], local_day: LocalDay, orders: dict[int, list[int]]) -> int:
     """Re-derive the facts of ``deal_ids``: subtract each snapshot's, add the current ones."""
-    deltas: dict[tuple, list[int]] = {}
+    deltas = Sums()
     snaps = {s.deal_id: s for s in DealSnapshot.objects.filter(deal_id__in=deal_ids)}
     moves = _moves(deal_ids)
     last_ids = {d: (ms[-1].id if ms else 0) for d, ms in moves.items()}
