@@ -87,9 +87,10 @@ def main(argv: list[str] | None = None) -> int:
                    add_help=False)
     sub.add_parser("dump", help="back up the whole database to one file", add_help=False)
     sub.add_parser("restore", help="restore a dump into an empty database", add_help=False)
+    sub.add_parser("train", help="retrain the win-probability models", add_help=False)
 
     if argv and argv[0] in {"demo", "lint-pipeline", "manage", "token", "import", "export",
-                            "dump", "restore"}:
+                            "dump", "restore", "train"}:
         name, rest = argv[0], argv[1:]
         if name == "manage":
             return _manage(rest)

@@ -78,3 +78,21 @@ def test_too_few_deals(plain, seller, history_fn):
     result = learned.train(plain)
     assert result.model is None and "40" in result.reason
     assert not WinModel.objects.exists()
+
+
+def test_deal_page_and_model_screen(client, plain, seller, manager, head, history_fn):
+    history_fn(plain, seller, won=12, lost_first=14)
+    history_fn(plain, manager, won=8, lost_first=10, days_ago=30, budget=Decimal("50000"))
+    deal = deal_create(actor=seller, pipeline=plain, owner=seller, title="Open",
+                       budget=Decimal("70000"))
+    client.force_login(seller)
+    assert "Win probability (model)" not in client.get(f"/deals/{deal.pk}/").content.decode()
+    client.force_login(head)
+    assert client.post("/forecast/model/", {"pipeline": plain.pk}).status_code == 302
+    assert WinModel.objects.count() == 1
+    client.force_login(seller)
+    assert client.post("/forecast/model/", {"pipeline": plain.pk}).status_code == 404
+    html = client.get(f"/deals/{deal.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Win probability" in html and "%" in html
+    screen = client.get(f"/forecast/model/?pipeline={plain.pk}").content.decode()
+    assert "Brier" in screen and "AUC" in screen

@@ -24,7 +24,7 @@ def money0(value) -> str:
 @register.inclusion_tag("forecast/_deal_probability.html", takes_context=True)
 def deal_win_probability(context, deal) -> dict:
     """The learned win probability of an open deal next to its stage's (the deal page)."""
-    from .learned import deal_probabilities, latest
+    from ..learned import deal_probabilities, latest
 
     out = {"deal": deal, "model": None, "probability": None}
     if deal is None or deal.status != "open":
