@@ -52,7 +52,7 @@ class Source:
     utm_source: str = ""
     utm_medium: str = ""
     campaigns: tuple[str, ...] = ()
-    inbound: bool = True  # the client came to us (the first call is incoming)
+    calls_in: bool = False  # the client's first contact is an incoming call
 
 
 @dataclass(frozen=True)
@@ -130,11 +130,11 @@ B2B = FunnelSpec(
     sources=(
         Source("Заявка с сайта", 3.0, "yandex", "cpc", ("b2b_stellazhi", "b2b_mezonin",
                                                          "b2b_angary")),
-        Source("Входящий звонок", 2.0),
-        Source("Холодный звонок", 2.5, inbound=False),
+        Source("Входящий звонок", 2.0, calls_in=True),
+        Source("Холодный звонок", 2.5),
         Source("Выставка", 1.2, campaigns=("Металлообработка", "CeMAT Russia")),
-        Source("Рекомендация", 1.5),
-        Source("Тендерная площадка", 1.0, inbound=False),
+        Source("Рекомендация", 1.5, calls_in=True),
+        Source("Тендерная площадка", 1.0),
     ),
     extra={"products": (
         ("Складские стеллажи", 400_000, 3_000_000),
@@ -229,8 +229,8 @@ WEB = FunnelSpec(
                                                          "web_corporate")),
         Source("Заявка с сайта", 2.0, "google", "cpc", ("web_shop", "web_corporate")),
         Source("Обратный звонок", 1.5, "vk", "social", ("web_retarget",)),
-        Source("Входящий звонок", 1.5),
-        Source("Рекомендация", 1.8),
+        Source("Входящий звонок", 1.5, calls_in=True),
+        Source("Рекомендация", 1.8, calls_in=True),
         Source("Каталог студий", 1.0, "ratingruneta", "referral", ("catalog",)),
     ),
     extra={"projects": {
@@ -300,11 +300,11 @@ DOORS = FunnelSpec(
         {"code": "installation", "name": "Нужен монтаж", "kind": "boolean"},
     ),
     sources=(
-        Source("Входящий звонок", 4.0),
+        Source("Входящий звонок", 4.0, calls_in=True),
         Source("Заявка с сайта", 2.5, "yandex", "cpc", ("doors_interior", "doors_entrance")),
         Source("Обратный звонок", 2.0, "yandex", "cpc", ("doors_callback",)),
-        Source("Авито", 1.5, "avito", "classified", ("doors_avito",)),
-        Source("Рекомендация", 1.0),
+        Source("Авито", 1.5, "avito", "classified", ("doors_avito",), calls_in=True),
+        Source("Рекомендация", 1.0, calls_in=True),
         Source("Пришёл в салон", 1.2),
     ),
     extra={"collections": {

@@ -222,7 +222,7 @@ class DealWriter:
         for n, moment in enumerate(moments):
             if first and n == 0:
                 moment = start + MINUTE  # the call that brought the deal in, or the first one
-            inbound = first and n == 0 and self.lead.source.inbound
+            inbound = first and n == 0 and self.lead.source.calls_in
             answered = inbound or rng.random() < 0.75
             minutes = spec.call_minutes * math.exp(rng.gauss(0.0, 0.7))
             who = 0 if n == 0 else rng.randrange(len(self.contacts))
