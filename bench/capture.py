@@ -14,10 +14,10 @@ HTTP requests from ``--concurrency`` client threads:
   deal with its "created" transition, "classify the request" task, note, event;
 * bare lead: POST the same form to a plain Django view (CSRF-exempt) in the same server
   that writes the same rows a lead produces (contact, phone, e-mail, deal, deal contact,
-  "created" transition, task, note) with plain ORM creates in one transaction: what a
-  hand-written endpoint without the raw log, normalisation, dedupe, distribution and the
-  service layer costs. The goal is judged against it, as bench/moves.py judges deal_move
-  against a bare ORM update + insert;
+  "created" transition, task, note) with plain ORM creates in one transaction and answers
+  the same thank-you page: what a hand-written endpoint without the raw log,
+  normalisation, dedupe, distribution and the service layer costs. The goal is judged
+  against it, as bench/moves.py judges deal_move against a bare ORM update + insert;
 * bare insert: the floor, a plain view that stores the parsed form as one row, for context;
 * api moves: POST /api/v1/deals/<id>/move with a bearer token (auth, rate-limit counter,
   row lock, version check, gates, transition log), every thread on its own deals.
@@ -63,6 +63,7 @@ import os
 
 from django.db import transaction
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.urls import include, path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -89,7 +90,7 @@ def bare_insert(request):
 @csrf_exempt
 def bare_lead(request):
     """The same rows a captured lead produces, written with plain ORM creates in one
-    transaction: no raw log, no normalisation, no dedupe, no distribution rules, no gates."""
+    transaction: no raw log, no normalisation, no dedupe, no distribution rules."""
     data, now, owner = request.POST, timezone.now(), next(OWNERS)
     with transaction.atomic():
         contact = Contact.objects.create(full_name=data["name"], owner_id=owner)
@@ -105,7 +106,8 @@ def bare_lead(request):
         Task.objects.create(deal=deal, assignee_id=owner, text="Classify the request",
                             due_at=now)
         Note.objects.create(deal=deal, text=data["comment"])
-    return HttpResponse("Thank you", content_type="text/html")
+    # The same thank-you page the real form answers with.
+    return render(request, "capture/thanks.html", {"channel": {"name": "Site form"}})
 
 
 urlpatterns = [path("bench/bare-insert/", bare_insert), path("bench/bare-lead/", bare_lead),
