@@ -53,9 +53,11 @@ def _labels(language: str | None) -> dict[str, str]:
     }
 
 
-def board_params(filter_query: dict[str, str] | None) -> str:
-    """What every stage change from the board sends besides the card's version."""
-    return urlencode({"origin": "board", "filters": urlencode(filter_query or {})})
+@functools.lru_cache(maxsize=64)
+def board_params(filter_items: tuple[tuple[str, str], ...]) -> str:
+    """What every stage change from the board sends besides the card's version: the origin
+    and the board's filters (as sorted (name, value) pairs, so the answer is cached)."""
+    return urlencode({"origin": "board", "filters": urlencode(filter_items)})
 
 
 def render_card(card: BoardCard, params: str) -> SafeString:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
 from django.conf import settings
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -40,21 +41,43 @@ def amount(value: Any) -> str:
     return formats.number_format(Decimal(str(value)), 2, use_l10n=True, force_grouping=True)
 
 
+# Django date-format letters used by the short date formats → strftime directives.
+_STRFTIME = {"d": "%d", "m": "%m", "Y": "%Y", "y": "%y", "j": "%-d", "n": "%-m"}
+
+
+@functools.lru_cache(maxsize=8)
+def _short_date_pattern(language: str | None) -> str | None:
+    """The locale's SHORT_DATE_FORMAT as a strftime pattern (None if it uses other letters):
+    a board formats hundreds of dates and Django's formatter is the slow part."""
+    pattern = []
+    for char in str(formats.get_format("SHORT_DATE_FORMAT", lang=language)):
+        if char.isalpha():
+            if char not in _STRFTIME:
+                return None
+            pattern.append(_STRFTIME[char])
+        else:
+            pattern.append(char.replace("%", "%%"))
+    return "".join(pattern)
+
+
 @register.filter
 def due(value: datetime.datetime | None) -> str:
-    """A due time as a person says it: "today 14:00", "tomorrow 10:00", "3 Mar 12:00"."""
+    """A due time as a person says it: "today 14:00", "tomorrow 10:00", "3/12/2026 12:00"."""
     if value is None:
         return ""
     local = timezone.localtime(value)
-    today = timezone.localdate()
+    day = local.date()
+    shift = (day - timezone.localdate()).days
     clock = local.strftime("%H:%M")
-    if local.date() == today:
+    if shift == 0:
         return _("today %(time)s") % {"time": clock}
-    if local.date() == today + datetime.timedelta(days=1):
+    if shift == 1:
         return _("tomorrow %(time)s") % {"time": clock}
-    if local.date() == today - datetime.timedelta(days=1):
+    if shift == -1:
         return _("yesterday %(time)s") % {"time": clock}
-    return f"{formats.date_format(local.date(), 'SHORT_DATE_FORMAT')} {clock}"
+    pattern = _short_date_pattern(translation.get_language())
+    text = day.strftime(pattern) if pattern else formats.date_format(day, "SHORT_DATE_FORMAT")
+    return f"{text} {clock}"
 
 
 @register.filter
@@ -103,7 +126,7 @@ def board_card(card: Any, filter_query: dict[str, str] | None) -> str:
     """A board card (built in Python: the board renders hundreds, see web/cards.py)."""
     from voronka.web.cards import board_params, render_card
 
-    return render_card(card, board_params(filter_query))
+    return render_card(card, board_params(tuple(sorted((filter_query or {}).items()))))
 
 
 @register.filter

@@ -1,0 +1,41 @@
+"""Template helpers: money, due dates (the fast path must equal Django's own formatting)."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import formats, timezone, translation
+
+from voronka.web.templatetags.web_tags import due, money, timedelta_days
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+@pytest.mark.parametrize("days", [-40, -3, 2, 9, 400])
+def test_due_matches_django_formatting(lang, days):
+    when = timezone.now() + datetime.timedelta(days=days)
+    local = timezone.localtime(when)
+    with translation.override(lang):
+        expected = f"{formats.date_format(local.date(), 'SHORT_DATE_FORMAT')} " \
+                   f"{local:%H:%M}"
+        assert due(when) == expected
+
+
+def test_due_says_today_tomorrow_yesterday():
+    now = timezone.localtime().replace(hour=12, minute=30)
+    with translation.override("en"):
+        assert due(now) == "today 12:30"
+        assert due(now + datetime.timedelta(days=1)) == "tomorrow 12:30"
+        assert due(now - datetime.timedelta(days=1)) == "yesterday 12:30"
+    assert due(None) == ""
+
+
+def test_money_groups_thousands_and_rounds():
+    assert money(Decimal("1234567.50")) == "1\u00a0234\u00a0568\u00a0₽"
+    assert money(0) == "0\u00a0₽" and money(None) == ""
+
+
+def test_time_in_stage_is_coarse():
+    with translation.override("en"):
+        assert timedelta_days(3 * 86400 + 5) == "3 days"
+        assert timedelta_days(7200) == "2 hours"
+        assert timedelta_days(59) == "0 minutes"
