@@ -96,7 +96,10 @@ def test_screens(client, world, seller, head, team):
     assert page.status_code == 200
     html = page.content.decode()
     assert "title=" in html and "/deals/?pipeline=" in html
-    assert client.get(f"/forecast/?pipeline={world.pk}").status_code == 200  # the team
+    team_page = client.get(f"/forecast/?pipeline={world.pk}", HTTP_ACCEPT_LANGUAGE="en")
+    assert team_page.status_code == 200  # the team, with every manager's risk
+    assert f"manager={seller.pk}" in team_page.content.decode()
+    assert "pill pill-danger" in team_page.content.decode()
     client.force_login(seller)
     assert client.get("/forecast/").status_code == 200
     assert client.get(f"/forecast/?pipeline={world.pk}&manager={head.pk}").status_code == 404

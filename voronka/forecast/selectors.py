@@ -133,6 +133,30 @@ def build_prospect(pipeline: Pipeline, owner: User | None, *, as_of: datetime.da
                     sims, weighted(sims), simulation, bool(model_p))
 
 
+@dataclass
+class MemberLine:
+    """One manager on the head's team screen: is their plan at risk, and where."""
+
+    owner: User
+    plan: Plan | None
+    won: Amount
+    at_risk_stages: list[str]
+    weighted: Decimal
+
+
+def team_lines(pipeline: Pipeline, *, as_of: datetime.date | None = None,
+               months: int | None = None) -> list[MemberLine]:
+    as_of = as_of or timezone.localdate()
+    forms = funnel_forms(pipeline, as_of=as_of, months=months)
+    out = []
+    for person in User.objects.filter(pk__in=forms[1], is_active=True).exclude(
+            role=Role.MARKETER).order_by("full_name", "email"):
+        p = build_prospect(pipeline, person, as_of=as_of, forms=forms)
+        risky = [s.name for s in p.required.stages if s.at_risk] if p.required else []
+        out.append(MemberLine(person, p.plan, p.won, risky, p.weighted))
+    return out
+
+
 def prospect(*, user: User, pipeline_id: int, owner_id: int | None, runs: int = 2000,
              seed: int = 1, months: int | None = None) -> Prospect:
     """The screen's read: ``owner_id`` None = the team (heads and administrators only)."""
