@@ -1,3 +1,5 @@
+import pytest
+
 from voronka.activities.models import Note, Task
 from voronka.capture.models import Capture
 from voronka.crm.models import Contact
@@ -75,3 +77,30 @@ def test_bad_requests_never_break(hook_channel, visitor):
                   ).status_code == 404
     assert c.post(f"/capture/telephony/{hook_channel.key}/", "{}",
                   content_type="application/json").status_code == 404
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_same_event_sent_at_once_is_one_lead(hook_channel):
+    import threading
+
+    from django.db import connection
+
+    from .conftest import Public
+
+    statuses = []
+
+    def send():
+        try:
+            statuses.append(Public().hook(hook_channel, PAYLOAD).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200] * 5 + [201]
+    assert Capture.objects.count() == 1 and Deal.objects.count() == 1
+    assert Contact.objects.count() == 1

@@ -145,13 +145,17 @@ def capture_receive(*, channel: Channel, payload: Any, provider_id: str = "",
     """
     provider_id = (provider_id or "").strip()[:200]
     now = timezone.now()
+    row = Capture(channel=channel, provider_id=provider_id, payload=payload, ip=ip,
+                  meta=meta or {}, received_at=now,
+                  outcome=Outcome.SPAM if spam else Outcome.PENDING,
+                  processed_at=now if spam else None)
     try:
-        with transaction.atomic():
-            capture = Capture.objects.create(
-                channel=channel, provider_id=provider_id, payload=payload, ip=ip,
-                meta=meta or {}, received_at=now,
-                outcome=Outcome.SPAM if spam else Outcome.PENDING,
-                processed_at=now if spam else None)
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():  # a savepoint keeps the caller's transaction usable
+                row.save(force_insert=True)
+        else:
+            row.save(force_insert=True)  # one INSERT commits by itself
+        capture = row
     except IntegrityError:
         # Seen before (a replay), or sent twice at once: the first one stored is the capture.
         return Capture.objects.get(channel=channel, provider_id=provider_id), False
