@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from voronka.accounts.models import User
 from voronka.activities.models import Task, TaskKind
@@ -261,7 +262,8 @@ def _renamed(exc: ValidationError, names: dict[str, str]) -> ValidationError:
 
 
 def _say(user: User, message: str, **params: Any) -> str:
-    """``message`` in the assignee's language (the request came from a visitor)."""
+    """``message`` (marked with gettext_noop) in the assignee's language: the request came
+    from a visitor, the text is read by the manager."""
     with translation.override(user.language or settings.LANGUAGE_CODE):
         return _(message) % params
 
@@ -274,22 +276,23 @@ def _task(channel: Channel, deal: Deal, *, kind: str, text: str) -> Task:
 
 def _classify_task(channel: Channel, deal: Deal) -> Task:
     # Seed 002, stage 1: every new request gets a task, with a deadline, to classify it.
-    # Translators: the task set on every new request; in Russian it starts with
-    # "Классифицировать заявку".
-    text = _say(deal.owner, "Classify the request: set the budget and the type of work, "
-                            "then agree on the next step")
+    text = _say(deal.owner, gettext_noop(
+        # Translators: the task set on every new request; in Russian it starts with
+        # "Классифицировать заявку".
+        "Classify the request: set the budget and the type of work, then agree on the next "
+        "step"))
     return _task(channel, deal, kind=TaskKind.OTHER, text=text)
 
 
 def _callback_task(channel: Channel, deal: Deal, phone: str, *, missed: bool) -> Task:
     if missed:
-        # Translators: starts with "Договориться" (the method's wording for tasks).
-        text = _say(deal.owner, "Agree on the next step: call back %(phone)s after the "
-                                "missed call", phone=phone)
+        text = _say(deal.owner, gettext_noop(
+            # Translators: starts with "Договориться" (the method's wording for tasks).
+            "Agree on the next step: call back %(phone)s after the missed call"), phone=phone)
     else:
-        # Translators: starts with "Договориться" (the method's wording for tasks).
-        text = _say(deal.owner, "Agree on the next step: call back %(phone)s, who asked for "
-                                "a call", phone=phone)
+        text = _say(deal.owner, gettext_noop(
+            # Translators: starts with "Договориться" (the method's wording for tasks).
+            "Agree on the next step: call back %(phone)s, who asked for a call"), phone=phone)
     return _task(channel, deal, kind=TaskKind.CALL, text=text)
 
 
@@ -328,9 +331,9 @@ def _process_lead(capture: Capture, channel: Channel, lead: Lead) -> None:
             if lead.title:
                 title = lead.title
             elif channel.kind == Kind.CALLBACK:
-                title = _say(owner, "Callback request from %(who)s", who=who)
+                title = _say(owner, gettext_noop("Callback request from %(who)s"), who=who)
             else:
-                title = _say(owner, "Request from %(who)s", who=who)
+                title = _say(owner, gettext_noop("Request from %(who)s"), who=who)
             deal = deal_create(
                 actor=None, pipeline=channel.pipeline, title=title[:300], owner=owner,
                 budget=lead.budget or "0", company=company, contacts=[(contact, "other")],
@@ -358,7 +361,7 @@ def _process_lead(capture: Capture, channel: Channel, lead: Lead) -> None:
 def _note_text(channel: Channel, lead: Lead, deal: Deal, *, repeat: bool) -> str:
     parts = []
     if repeat:
-        parts.append(_say(deal.owner, "Repeat request via “%(channel)s”.",
+        parts.append(_say(deal.owner, gettext_noop("Repeat request via “%(channel)s”."),
                           channel=channel.name))
     if lead.comment:
         parts.append(lead.comment)
@@ -378,7 +381,8 @@ def _process_call(capture: Capture, channel: Channel, call: CallData) -> None:
             contact = contact_create(actor=None, full_name=call.client_phone,
                                      phones=[call.client_phone], owner=owner)
         deal = deal_create(actor=None, pipeline=channel.pipeline, owner=owner,
-                           title=_say(owner, "Call from %(phone)s", phone=call.client_phone),
+                           title=_say(owner, gettext_noop("Call from %(phone)s"),
+                                      phone=call.client_phone),
                            contacts=[(contact, "other")],
                            source=(channel.source or "phone")[:100])
         created = True
