@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -65,7 +66,7 @@ def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     channel = _get(channel_get, user=request.user, pk=pk)
     urls = _urls(request, channel)
     iframe = (f'<iframe src="{urls["endpoint"]}" style="width:100%;max-width:32rem;'
-              f'height:32rem;border:0" title="{channel.name}"></iframe>')
+              f'height:32rem;border:0" title="{escape(channel.name)}"></iframe>')
     return render(request, "capture/channel.html", {
         "section": "capture", "channel": channel, "urls": urls,
         "snippet": snippet(request, channel) if channel.fields else "",
