@@ -8,5 +8,6 @@ urlpatterns = [
     path("", include("voronka.capture.urls")),
     path("", include("voronka.imports.urls")),
     path("", include("voronka.forecast.urls")),
+    path("", include("voronka.analytics.urls")),
     path("", include("voronka.web.urls")),
 ]

@@ -12,6 +12,7 @@ const dist = join(here, "..", "dist");
 const vendor = {
   "htmx.min.js": "node_modules/htmx.org/dist/htmx.min.js",
   "Sortable.min.js": "node_modules/sortablejs/Sortable.min.js",
+  "echarts.min.js": "node_modules/echarts/dist/echarts.min.js",
   "modern-normalize.css": "node_modules/modern-normalize/modern-normalize.css",
 };
 
