@@ -1,29 +1,31 @@
-"""The demo data set has plans: every manager with wins and every team, five months."""
+"""The demo's plans (voronka.demo.plans, called by the demo build): every manager with wins
+and every team, for five months around the build date."""
 
 import datetime
+from decimal import Decimal
 
-import pytest
+from django.utils import timezone
 
-from voronka.accounts.models import Role, Team
-from voronka.demo.build import build
+from voronka.demo.plans import write_plans
 from voronka.forecast.models import Plan
 
-AS_OF = datetime.datetime(2026, 6, 15, 12, 0, tzinfo=datetime.UTC)
 
-
-@pytest.mark.django_db
-def test_demo_builds_plans():
-    build(deals=150, as_of=AS_OF)
-    months = {datetime.date(2026, m, 1) for m in (3, 4, 5, 6, 7)}
-    assert set(Plan.objects.values_list("month", flat=True)) == months
-    for team in Team.objects.all():
-        team_plans = Plan.objects.filter(team=team, user=None)
-        assert team_plans.count() == 5
-        june = team_plans.get(month=datetime.date(2026, 6, 1))
-        managers = Plan.objects.filter(team=team, month=june.month, user__isnull=False)
-        assert managers.exists()
-        assert all(p.user.role == Role.MANAGER and p.revenue > 0 and p.wins > 0
-                   for p in managers)
-        # The team plans 5 % above the sum of its managers', rounded up to 10 000.
-        total = sum(p.revenue for p in managers)
-        assert total * 105 / 100 <= june.revenue < total * 105 / 100 + 10000
+def test_demo_plans(plain, seller, manager, head, team, history_fn):
+    # seller: 4 wins of 100 000 in one month → 110 % = 440 000 and 5 deals (4.4 rounded up).
+    history_fn(plain, seller, won=4, lost_first=1)
+    # manager: 1 win of 123 456 → 135 801.6, rounded up to 140 000; 2 deals (1.1 up).
+    history_fn(plain, manager, won=1, lost_first=0, budget=Decimal("123456"))
+    as_of = timezone.now()
+    assert write_plans(as_of) == 3 * 5
+    this = as_of.date().replace(day=1)
+    assert Plan.objects.filter(month=this).count() == 3
+    assert set(Plan.objects.values_list("month", flat=True)) >= {this, datetime.date(
+        this.year + (this.month == 12), this.month % 12 + 1, 1)}
+    mine = Plan.objects.get(month=this, user=seller)
+    assert (mine.revenue, mine.wins) == (Decimal("440000"), 5)
+    theirs = Plan.objects.get(month=this, user=manager)
+    assert (theirs.revenue, theirs.wins) == (Decimal("140000"), 2)
+    whole = Plan.objects.get(month=this, user=None)
+    # 105 % of 580 000 = 609 000 → 610 000; wins 5 + 2.
+    assert (whole.revenue, whole.wins, whole.updated_by) == (Decimal("610000"), 7, head)
+    assert not Plan.objects.filter(user=head).exists()  # heads have no personal plan

@@ -23,7 +23,7 @@ def _shift(month: datetime.date, by: int) -> datetime.date:
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
-def _round_up(value: float, step: int = 10_000) -> Decimal:
+def _round_up(value: Decimal, step: int = 10_000) -> Decimal:
     return Decimal(math.ceil(value / step) * step)
 
 
@@ -40,14 +40,17 @@ def write_plans(as_of: datetime.datetime) -> int:
         head = User.objects.filter(team=team, role=Role.HEAD).order_by("pk").first()
         if head is None:
             continue
-        total_revenue, total_wins = 0.0, 0
+        total_revenue, total_wins = Decimal("0"), 0
         for person in User.objects.filter(team=team, role=Role.MANAGER).order_by("pk"):
             months_seen = history.get(person.pk)
             if not months_seen:
                 continue
-            revenue = _round_up(1.1 * float(sum(b for _n, b in months_seen)) / len(months_seen))
-            wins = math.ceil(1.1 * sum(n for n, _b in months_seen) / len(months_seen))
-            total_revenue += float(revenue)
+            # Decimal and integer arithmetic: 1.1 × 400 000 must be 440 000, not a float
+            # a hair above it that rounds up to 450 000.
+            revenue = _round_up(Decimal("1.1") * sum(b for _n, b in months_seen)
+                                / len(months_seen))
+            wins = -(-11 * sum(n for n, _b in months_seen) // (10 * len(months_seen)))
+            total_revenue += revenue
             total_wins += wins
             for month in months:
                 plan_set(actor=head, team=team, user=person, month=month, revenue=revenue,
@@ -56,6 +59,6 @@ def write_plans(as_of: datetime.datetime) -> int:
         if total_revenue:
             for month in months:
                 plan_set(actor=head, team=team, month=month,
-                         revenue=_round_up(total_revenue * 1.05), wins=total_wins)
+                         revenue=_round_up(total_revenue * Decimal("1.05")), wins=total_wins)
                 written += 1
     return written
