@@ -41,9 +41,9 @@ def _text(prospect: Prospect, stage: RequiredStage, recipient: User) -> str:
                  "for %(budget)s, %(due)s deals for %(due_budget)s are needed by today "
                  "(%(required)s by the end of the month).") % {
             "whose": whose, "pipeline": prospect.pipeline.name, "stage": stage.name,
-            "now": stage.now.n, "budget": number_format(stage.now.budget, 0),
+            "now": stage.now.n, "budget": number_format(stage.now.budget, 0, force_grouping=True),
             "due": number_format(stage.due_n or 0, 1),
-            "due_budget": number_format(stage.due_budget or 0, 0),
+            "due_budget": number_format(stage.due_budget or 0, 0, force_grouping=True),
             "required": stage.required_count}
 
 
