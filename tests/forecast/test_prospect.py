@@ -84,8 +84,11 @@ def test_visibility(world, seller, manager, head, other_head):
         prospect(user=manager, pipeline_id=world.pk, owner_id=None)
     with pytest.raises(NotFound):
         prospect(user=other_head, pipeline_id=world.pk, owner_id=seller.pk)
-    assert prospect(user=head, pipeline_id=world.pk, owner_id=seller.pk, runs=100).owner == seller
+    assert prospect(user=head, pipeline_id=world.pk, owner_id=seller.pk,
+                    runs=100)[0].owner == seller
     assert prospect(user=manager, pipeline_id=world.pk, owner_id=manager.pk, runs=0)
+    team, lines = prospect(user=head, pipeline_id=world.pk, owner_id=None, runs=0)
+    assert team.owner is None and {line.owner for line in lines} >= {seller, manager}
 
 
 def test_screens(client, world, seller, head, team):

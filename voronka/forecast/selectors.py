@@ -145,9 +145,11 @@ class MemberLine:
 
 
 def team_lines(pipeline: Pipeline, *, as_of: datetime.date | None = None,
-               months: int | None = None) -> list[MemberLine]:
+               months: int | None = None,
+               forms: tuple[FunnelForm, dict[int, FunnelForm]] | None = None
+               ) -> list[MemberLine]:
     as_of = as_of or timezone.localdate()
-    forms = funnel_forms(pipeline, as_of=as_of, months=months)
+    forms = forms or funnel_forms(pipeline, as_of=as_of, months=months)
     out = []
     for person in User.objects.filter(pk__in=forms[1], is_active=True).exclude(
             role=Role.MARKETER).order_by("full_name", "email"):
@@ -158,17 +160,20 @@ def team_lines(pipeline: Pipeline, *, as_of: datetime.date | None = None,
 
 
 def prospect(*, user: User, pipeline_id: int, owner_id: int | None, runs: int = 2000,
-             seed: int = 1, months: int | None = None) -> Prospect:
-    """The screen's read: ``owner_id`` None = the team (heads and administrators only)."""
+             seed: int = 1, months: int | None = None) -> tuple[Prospect, list[MemberLine]]:
+    """The screen's read: ``owner_id`` None = the team (heads and administrators only), then
+    with every member's line."""
     pipeline = next((p for p in pipelines_for(user) if p.pk == pipeline_id), None)
     if pipeline is None:
         raise NotFound(_("Pipeline not found."))
     if owner_id is None:
         if not may_see_team(user, pipeline):
             raise NotFound(_("Manager not found."))
-        return build_prospect(pipeline, None, runs=runs, seed=seed, months=months)
+        forms = funnel_forms(pipeline, months=months)
+        return (build_prospect(pipeline, None, runs=runs, seed=seed, forms=forms),
+                team_lines(pipeline, forms=forms))
     owner = next((u for u in subjects_for(user, pipeline) if u.pk == owner_id), None)
     if owner is None:
         raise NotFound(_("Manager not found."))
-    return build_prospect(pipeline, owner, runs=runs, seed=seed, months=months)
+    return build_prospect(pipeline, owner, runs=runs, seed=seed, months=months), []
 

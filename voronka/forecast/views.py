@@ -18,7 +18,7 @@ from voronka.web.views.common import staff_view, web_view
 
 from . import learned, plans
 from .form import min_closed, window_months
-from .selectors import may_see_team, pipelines_for, prospect, subjects_for, team_lines
+from .selectors import may_see_team, pipelines_for, prospect, subjects_for
 
 
 def _month(raw: str | None) -> datetime.date:
@@ -96,9 +96,8 @@ def prospect_view(request: HttpRequest) -> HttpResponse:
         manager = request.user.pk
     months = min(max(_int(request.GET.get("months")) or window_months(), 1), 36)
     seed = _int(request.GET.get("seed")) or 1
-    data = prospect(user=request.user, pipeline_id=pipeline.pk, owner_id=manager,
+    data, lines = prospect(user=request.user, pipeline_id=pipeline.pk, owner_id=manager,
                     months=months, seed=seed)
-    lines = team_lines(pipeline, months=months) if manager is None else []
     return render(request, "forecast/prospect.html", {
         "section": "forecast", "pipelines": pipelines, "pipeline": pipeline, "lines": lines,
         "subjects": subjects, "team_view": team_view, "p": data, "months": months,
