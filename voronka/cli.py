@@ -50,7 +50,8 @@ def _worker(args: argparse.Namespace) -> int:
     _django()
     from django.core.management import call_command
 
-    call_command("db_worker", queue_name="*", interval=args.interval)
+    # django-tasks-db's worker plus a lease: jobs left RUNNING by a dead worker are re-queued.
+    call_command("jobs_worker", queue_name="*", interval=args.interval)
     return 0
 
 

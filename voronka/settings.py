@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "voronka.pipelines",
     "voronka.deals",
     "voronka.activities",
+    "voronka.integrations",
+    "voronka.automation",
     "voronka.analytics",
     "ninja",
     "voronka.api",
@@ -136,6 +138,11 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A job left RUNNING by a worker not seen for this long is put back in the queue.
+VORONKA_JOB_LEASE_SECONDS = float(os.environ.get("VORONKA_JOB_LEASE_SECONDS", "120"))
+VORONKA_JOB_RETENTION_DAYS = int(os.environ.get("VORONKA_JOB_RETENTION_DAYS", "7"))
+# Outgoing webhooks to private/loopback addresses are refused unless this is set.
+VORONKA_WEBHOOKS_ALLOW_PRIVATE = env_bool("VORONKA_WEBHOOKS_ALLOW_PRIVATE", False)
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "ru")

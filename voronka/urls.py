@@ -9,5 +9,8 @@ urlpatterns = [
     path("", include("voronka.imports.urls")),
     path("", include("voronka.forecast.urls")),
     path("", include("voronka.analytics.urls")),
+    path("", include("voronka.automation.urls")),
+    path("", include("voronka.integrations.urls")),
+    path("", include("voronka.notifications.urls")),
     path("", include("voronka.web.urls")),
 ]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from voronka.accounts.models import Role, User
+from voronka.core import events
 from voronka.core.errors import MoveRefused, PermissionDenied, ValidationError
 from voronka.core.normalize import InvalidValue, normalize_phone
 from voronka.crm.models import Company, Contact
@@ -58,10 +59,13 @@ def task_create(*, actor: User | None, text: str, due_at: datetime.datetime,
         raise ValidationError({"assignee": _("This field is required.")})
     if not assignee.is_active or assignee.role == Role.MARKETER:
         raise ValidationError({"assignee": _("This user cannot take tasks.")})
-    return Task.objects.create(deal=deal, contact=contact, company=company, assignee=assignee,
+    task = Task.objects.create(deal=deal, contact=contact, company=company, assignee=assignee,
                                created_by=actor, kind=kind, text=text,
                                due_at=_aware(due_at, "due_at"),
                                created_at=created_at or timezone.now())
+    events.publish(events.TASK_CREATED, deal=deal, actor=actor, task_id=task.pk,
+                   due_at=task.due_at, kind=task.kind)
+    return task
 
 
 @transaction.atomic

@@ -51,52 +51,79 @@ def _finish(run: RuleRun, status: str, log: list[dict], error: str = "") -> Rule
     return run
 
 
-def run_rule(rule: Rule, deal_id: int, *, event_key: str, trigger: str,
-             cause: events.Cause = events.NO_CAUSE) -> RuleRun:
-    """Run ``rule`` for one event on one deal, at most once per ``event_key``."""
-    run, created = RuleRun.objects.get_or_create(
-        rule=rule, event_key=event_key[:120],
-        defaults={"deal_id": deal_id, "trigger": trigger, "cause": list(cause.rule_ids)})
-    if not created and run.status != RuleRun.Status.RUNNING:
-        return run  # finished before: a duplicate job or a re-queued one
+def _verdict(rule: Rule, deal_id: int, cause: events.Cause,
+             kinds: dict[str, str] | None) -> tuple[str, str] | None:
+    """Why the rule must not act now ((status, reason)), or None when it should."""
     if rule.pk in cause.rule_ids:
-        return _finish(run, RuleRun.Status.LOOP, [], _(
-            "The rule was triggered by its own actions; it does not run again in the same "
-            "chain."))
+        return RuleRun.Status.LOOP, _("The rule was triggered by its own actions; it does not "
+                                      "run again in the same chain.")
     if cause.depth >= MAX_DEPTH:
-        return _finish(run, RuleRun.Status.LOOP, [], _(
-            "A chain of %(n)d rules triggering each other was stopped.") % {"n": MAX_DEPTH})
+        return RuleRun.Status.LOOP, _("A chain of %(n)d rules triggering each other was "
+                                      "stopped.") % {"n": MAX_DEPTH}
     hour_ago = timezone.now() - datetime.timedelta(hours=1)
     if RuleRun.objects.filter(rule=rule, deal_id=deal_id, started_at__gte=hour_ago).exclude(
-            status__in=(RuleRun.Status.SKIPPED, RuleRun.Status.LOOP)).count() > MAX_RUNS_PER_HOUR:
-        return _finish(run, RuleRun.Status.LOOP, [], _(
-            "The rule ran more than %(n)d times in an hour for this deal.")
-            % {"n": MAX_RUNS_PER_HOUR})
+            status__in=(RuleRun.Status.SKIPPED, RuleRun.Status.LOOP)).count() >= MAX_RUNS_PER_HOUR:
+        return RuleRun.Status.LOOP, _("The rule ran more than %(n)d times in an hour for this "
+                                      "deal.") % {"n": MAX_RUNS_PER_HOUR}
+    if not conditions.holds(_load_deal(deal_id), rule.conditions, rule.match,
+                            kinds if kinds is not None else
+                            conditions.kinds_for(rule.pipeline_id)):
+        return RuleRun.Status.SKIPPED, ""
+    return None
+
+
+def run_rule(rule: Rule, deal_id: int, *, event_key: str, trigger: str,
+             cause: events.Cause = events.NO_CAUSE,
+             kinds: dict[str, str] | None = None) -> RuleRun:
+    """Run ``rule`` for one event on one deal, at most once per ``event_key``. ``kinds`` (the
+    pipeline's field kinds) may be passed by a caller running several rules."""
+    key = event_key[:120]
+    run = RuleRun.objects.filter(rule=rule, event_key=key).first()
+    if run is not None and run.status != RuleRun.Status.RUNNING:
+        return run  # finished before: a duplicate job or a re-queued one
     try:
-        deal = _load_deal(deal_id)
-        if not conditions.holds(deal, rule.conditions, rule.match,
-                                conditions.kinds_for(rule.pipeline_id)):
-            return _finish(run, RuleRun.Status.SKIPPED, [])
-        log = list(run.actions or [])
-        status = RuleRun.Status.SUCCESS
-        with events.caused_by(rule.pk, parent=cause):
-            for index, action in enumerate(rule.actions):
-                outcome = _execute(rule, run, deal_id, index, action, event_key)
-                log = log[:index] + [outcome.as_dict()]
-                RuleRun.objects.filter(pk=run.pk).update(actions=log)
-                if outcome.outcome in ("refused", "failed"):
-                    status = (RuleRun.Status.REFUSED if outcome.outcome == "refused"
-                              else RuleRun.Status.FAILED)
-                    break
-        return _finish(run, status, log)
+        verdict = _verdict(rule, deal_id, cause, kinds)
     except Exception as exc:  # noqa: BLE001 - a broken rule is logged on its run, not lost
         logger.exception("rule %s failed on deal %s", rule.pk, deal_id)
-        return _finish(run, RuleRun.Status.FAILED, list(run.actions or []),
-                       f"{type(exc).__name__}: {exc}"[:2000])
+        verdict = RuleRun.Status.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+    if run is None:
+        # A rule that does not act is logged with one insert, already finished.
+        status, error = verdict if verdict else (RuleRun.Status.RUNNING, "")
+        try:
+            with transaction.atomic():
+                run = RuleRun.objects.create(
+                    rule=rule, event_key=key, deal_id=deal_id, trigger=trigger,
+                    cause=list(cause.rule_ids), status=status, error=error,
+                    finished_at=timezone.now() if verdict else None)
+        except IntegrityError:
+            return RuleRun.objects.get(rule=rule, event_key=key)  # a concurrent duplicate
+    elif verdict:
+        return _finish(run, verdict[0], list(run.actions or []), verdict[1])
+    if verdict:
+        return run
+    log = list(run.actions or [])
+    try:
+        with events.caused_by(rule.pk, parent=cause):
+            for index, action in enumerate(rule.actions):
+                last = index == len(rule.actions) - 1
+                outcome = _execute(rule, run, deal_id, index, action, key, log[:index], last)
+                log = log[:index] + [outcome.as_dict()]
+                if outcome.outcome in ("refused", "failed"):
+                    return _finish(run, RuleRun.Status.REFUSED if outcome.outcome == "refused"
+                                   else RuleRun.Status.FAILED, log)
+                if outcome.outcome == "done" and last:
+                    run.status, run.actions = RuleRun.Status.SUCCESS, log
+                    return run  # finished in the action's own transaction
+    except Exception as exc:  # noqa: BLE001 - a broken rule is logged on its run, not lost
+        logger.exception("rule %s failed on deal %s", rule.pk, deal_id)
+        return _finish(run, RuleRun.Status.FAILED, log, f"{type(exc).__name__}: {exc}"[:2000])
+    return _finish(run, RuleRun.Status.SUCCESS, log)
 
 
 def _execute(rule: Rule, run: RuleRun, deal_id: int, index: int, action: dict[str, Any],
-             event_key: str) -> Outcome:
+             event_key: str, log: list[dict], last: bool) -> Outcome:
+    """One action, exactly once: its key, its effect and the run's log commit together (and,
+    for the last action, the run's success)."""
     key = f"rule:{rule.pk}:{event_key}:{index}"[:200]
     kind = action.get("type", "")
     if SideEffect.objects.filter(key=key).exists():
@@ -114,6 +141,10 @@ def _execute(rule: Rule, run: RuleRun, deal_id: int, index: int, action: dict[st
                 outcome = executor(rule, deal, action, key)
                 effect.object_id = outcome.object_id
                 effect.save(update_fields=["object_id"])
+                done = {"actions": [*log, outcome.as_dict()]}
+                if last:
+                    done.update(status=RuleRun.Status.SUCCESS, finished_at=timezone.now())
+                RuleRun.objects.filter(pk=run.pk).update(**done)
                 return outcome
         except IntegrityError:
             if SideEffect.objects.filter(key=key).exists():

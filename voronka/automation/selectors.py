@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from voronka.accounts.models import User
 from voronka.core.errors import NotFound
@@ -34,6 +34,19 @@ def rule_list(*, user: User, pipeline: Pipeline) -> QuerySet[Rule]:
     if not can_manage_pipeline(user, pipeline):
         return Rule.objects.none()
     return Rule.objects.filter(pipeline=pipeline).select_related("stage")
+
+
+def rule_list_with_last_run(*, user: User, pipeline: Pipeline) -> list[Rule]:
+    """The pipeline's rules, each with ``run_count`` and ``last`` (its latest run or None),
+    in three queries whatever the number of rules."""
+    rules = list(rule_list(user=user, pipeline=pipeline).annotate(
+        run_count=Count("runs"),
+        last_run_id=Subquery(RuleRun.objects.filter(rule=OuterRef("pk"))
+                             .order_by("-started_at", "-id").values("pk")[:1])))
+    runs = RuleRun.objects.in_bulk([r.last_run_id for r in rules if r.last_run_id])
+    for rule in rules:
+        rule.last = runs.get(rule.last_run_id)
+    return rules
 
 
 def rule_get(*, user: User, pk: int) -> Rule:

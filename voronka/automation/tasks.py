@@ -21,18 +21,20 @@ def run_rules(event: dict, rule_ids: list[int]) -> dict:
     """Run the rules an event matched (in their order) on the event's deal."""
     from voronka.deals.models import Deal
 
-    from . import triggers
+    from . import conditions, triggers
     from .engine import run_rule
 
     ev = Event.from_dict(event)
     if not Deal.objects.filter(pk=ev.deal_id).exists():
         return {"skipped": "deal gone"}
     fired = triggers.fired(ev)
+    kinds = conditions.kinds_for(ev.pipeline_id)
     out = {}
     for rule in Rule.objects.filter(pk__in=rule_ids, is_active=True).order_by("position", "id"):
         if not triggers.matches(rule, ev, fired):
             continue  # changed since the event
-        run = run_rule(rule, ev.deal_id, event_key=ev.id, trigger=rule.trigger, cause=ev.cause)
+        run = run_rule(rule, ev.deal_id, event_key=ev.id, trigger=rule.trigger, cause=ev.cause,
+                       kinds=kinds)
         out[str(rule.pk)] = run.status
     return out
 

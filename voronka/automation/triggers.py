@@ -28,7 +28,11 @@ def fired(event: Event) -> set[str]:
     out = set()
     if event.name in _SIMPLE:
         out.add(_SIMPLE[event.name])
-    if entered_stage(event) is not None and event.name != events.DEAL_REOPENED:
+    # An administrator's correction puts a mistaken move right; it is not the deal's
+    # progress, so stage rules do not run again for it (its time in the stage restarts).
+    if event.data.get("kind") in ("correction", "reopen"):
+        return out
+    if entered_stage(event) is not None:
         out.add(Trigger.STAGE_ENTERED)
     if event.name == events.DEAL_STAGE_CHANGED:
         out.add(Trigger.STAGE_LEFT)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from voronka.accounts.models import User
+from voronka.core import events
 from voronka.core.audit import record_changes
 from voronka.core.errors import (
     Conflict,
@@ -124,6 +125,7 @@ def _write(
     for name, value in updates.items():
         setattr(deal, name, value)
     deal.stage = to_stage
+    events.publish_transition(deal=deal, transition=tr, actor=actor)
     return tr
 
 

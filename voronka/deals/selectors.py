@@ -107,6 +107,9 @@ def deal_timeline(*, user: User, deal: Deal) -> list[TimelineEntry]:
             "changed_by"):
         entries.append(TimelineEntry(change.changed_at, "change", str(change.changed_by or ""), {
             "field": change.field, "old": change.old_value, "new": change.new_value}))
+    from voronka.automation.selectors import deal_timeline_entries
+
+    entries.extend(deal_timeline_entries(deal=deal))  # rule runs and e-mails
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
 

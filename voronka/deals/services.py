@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from voronka.accounts.models import Role, User
+from voronka.core import events
 from voronka.core.audit import record_changes, snapshot
 from voronka.core.errors import Conflict, PermissionDenied, ValidationError
 from voronka.crm import selectors as crm_selectors
@@ -161,6 +162,8 @@ def deal_create(
     Transition.objects.create(deal=deal, pipeline=pipeline, kind=Transition.Kind.CREATED,
                               from_stage=None, to_stage=first, at=now, by=actor,
                               owner=owner)
+    events.publish(events.DEAL_CREATED, deal=deal, actor=actor, stage_id=first.pk,
+                   stage_entered_at=now)
     if stage is not None and stage.pk != first.pk:
         deal_move(deal=deal, to_stage=stage, actor=actor)
     return deal
@@ -212,13 +215,14 @@ def deal_update(*, deal: Deal, actor: User | None, expected_version: int | None 
     locked.version += 1
     locked.save()
     now = at or timezone.now()
-    record_changes(entity="deal", object_id=locked.pk, before=before,
-                   after=snapshot(locked, AUDITED_FIELDS), user=actor, at=now)
+    changed = record_changes(entity="deal", object_id=locked.pk, before=before,
+                             after=snapshot(locked, AUDITED_FIELDS), user=actor, at=now)
     keys = set(before_custom) | set(locked.custom_fields)
-    record_changes(entity="deal", object_id=locked.pk,
-                   before={f"custom_fields.{k}": before_custom.get(k) for k in keys},
-                   after={f"custom_fields.{k}": locked.custom_fields.get(k) for k in keys},
-                   user=actor, at=now)
+    changed += record_changes(entity="deal", object_id=locked.pk,
+                              before={f"custom_fields.{k}": before_custom.get(k) for k in keys},
+                              after={f"custom_fields.{k}": locked.custom_fields.get(k)
+                                     for k in keys}, user=actor, at=now)
+    events.publish_field_changes(deal=locked, changes=changed, actor=actor)
     if deal is not locked:
         deal.refresh_from_db()
     return locked
@@ -282,7 +286,10 @@ def payment_create(*, deal: Deal, amount: Any, paid_on: datetime.date | None = N
         raise PermissionDenied(_("You may not change this deal."))
     if paid_on is not None and not isinstance(paid_on, datetime.date):
         raise ValidationError({"paid_on": _("Enter a date.")})
-    return Payment.objects.create(
+    payment = Payment.objects.create(
         deal=deal, amount=parse_money(amount, "amount", allow_zero=False),
         paid_on=paid_on or timezone.localdate(), reference=(reference or "").strip()[:200],
         created_by=actor, created_at=created_at or timezone.now())
+    events.publish(events.PAYMENT_RECORDED, deal=deal, actor=actor, payment_id=payment.pk,
+                   amount=payment.amount)
+    return payment

@@ -106,7 +106,6 @@ class WebhookDelivery(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
-        SENDING = "sending", _("Sending")
         RETRYING = "retrying", _("Will retry")
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")

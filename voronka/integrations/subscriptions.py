@@ -31,6 +31,7 @@ EVENTS: dict[str, Any] = {
     events.LEAD_CAPTURED: gettext_lazy("Lead captured"),
     events.CALL_MISSED: gettext_lazy("Missed call"),
 }
+UNCHANGED = object()
 # The event name of a delivery made by an automation rule's "call a webhook" action.
 AUTOMATION_EVENT = "automation.webhook"
 
@@ -74,10 +75,14 @@ def webhook_subscription_create(*, actor: User | None, url: str, events: list[st
 @transaction.atomic
 def webhook_subscription_update(*, actor: User | None, subscription: WebhookSubscription,
                                 url: str, events: list[str], name: str = "",
-                                is_active: bool = True) -> WebhookSubscription:
-    """Change a subscription. Enabling a disabled one clears its failure record."""
+                                is_active: bool = True,
+                                team: Team | None | object = UNCHANGED) -> WebhookSubscription:
+    """Change a subscription (``team=None``: every team). Enabling a disabled one clears its
+    failure record."""
     _admin(actor)
     fields = _clean(url, events, name)
+    if team is not UNCHANGED:
+        fields["team"] = team
     for key, value in fields.items():
         setattr(subscription, key, value)
     if is_active and not subscription.is_active:

@@ -133,23 +133,23 @@ _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 def delivery_send(delivery_id: int) -> str:
-    """Make the next attempt of a delivery (the job's body). Returns its status afterwards."""
-    with transaction.atomic():
-        delivery = (WebhookDelivery.objects.select_for_update(of=("self",))
-                    .select_related("subscription").filter(pk=delivery_id).first())
-        if delivery is None:
-            return "missing"
-        if delivery.status in (WebhookDelivery.Status.DELIVERED, WebhookDelivery.Status.FAILED):
-            return delivery.status
-        sub = delivery.subscription
-        if not sub.is_active and not delivery.is_test:
-            delivery.status = WebhookDelivery.Status.FAILED
-            delivery.last_error = _("The subscription is disabled.")
-            delivery.save(update_fields=["status", "last_error"])
-            return delivery.status
-        delivery.status = WebhookDelivery.Status.SENDING
-        delivery.attempts += 1
-        delivery.save(update_fields=["status", "attempts"])
+    """Make the next attempt of a delivery (the job's body). Returns its status afterwards.
+
+    Nothing is locked across the HTTP call and nothing is written before it: one commit per
+    attempt. A worker that dies mid-request leaves the delivery as it was, so the re-queued
+    job sends it again with the same key (the receiver processes a key once)."""
+    delivery = (WebhookDelivery.objects.select_related("subscription")
+                .filter(pk=delivery_id).first())
+    if delivery is None:
+        return "missing"
+    if delivery.status in (WebhookDelivery.Status.DELIVERED, WebhookDelivery.Status.FAILED):
+        return delivery.status
+    sub = delivery.subscription
+    if not sub.is_active and not delivery.is_test:
+        WebhookDelivery.objects.filter(pk=delivery_id).exclude(
+            status=WebhookDelivery.Status.DELIVERED).update(
+            status=WebhookDelivery.Status.FAILED, last_error=_("The subscription is disabled."))
+        return WebhookDelivery.Status.FAILED
     code, error, excerpt, ms, permanent = _post(delivery, sub)
     return _record(delivery_id, code, error, excerpt, ms, permanent)
 
@@ -162,7 +162,10 @@ def _record(delivery_id: int, code: int | None, error: str, excerpt: str, ms: in
     with transaction.atomic():
         delivery = (WebhookDelivery.objects.select_for_update(of=("self",))
                     .select_related("subscription").get(pk=delivery_id))
+        if delivery.status in (WebhookDelivery.Status.DELIVERED, WebhookDelivery.Status.FAILED):
+            return delivery.status  # a duplicate run finished it meanwhile
         sub = delivery.subscription
+        delivery.attempts += 1
         WebhookAttempt.objects.create(delivery=delivery, number=delivery.attempts, at=now,
                                       status_code=code, error=error, duration_ms=ms,
                                       response_excerpt=excerpt)
@@ -184,8 +187,10 @@ def _record(delivery_id: int, code: int | None, error: str, excerpt: str, ms: in
             gone = code == 410
             if gone or permanent or delivery.is_test or delivery.attempts >= MAX_ATTEMPTS:
                 delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.FAILED, None
-                down_all_along = sub.failing_since is not None \
-                    and sub.failing_since <= delivery.created_at
+                first_try = (WebhookAttempt.objects.filter(delivery=delivery, number=1)
+                             .values_list("at", flat=True).first() or now)
+                # No success from anyone since this delivery's first try, a day ago.
+                down_all_along = sub.failing_since is not None and sub.failing_since <= first_try
                 if not delivery.is_test and (gone or down_all_along):
                     _disable(sub, _("HTTP 410 Gone") if gone else
                              _("Deliveries have failed for a day: %(error)s") % {"error": error})
@@ -194,7 +199,7 @@ def _record(delivery_id: int, code: int | None, error: str, excerpt: str, ms: in
                 delivery.status = WebhookDelivery.Status.RETRYING
                 delivery.next_attempt_at = now + datetime.timedelta(seconds=delay)
                 deliver_webhook.using(run_after=delivery.next_attempt_at).enqueue(delivery.pk)
-        delivery.save(update_fields=["status", "delivered_at", "next_attempt_at",
+        delivery.save(update_fields=["status", "attempts", "delivered_at", "next_attempt_at",
                                      "last_status_code", "last_error"])
     return delivery.status
 

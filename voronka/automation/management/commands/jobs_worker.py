@@ -3,6 +3,7 @@ jobs left RUNNING by a dead worker) and pruning of old results. See ``automation
 
 from __future__ import annotations
 
+from django.db import connections
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from voronka.automation import jobs
@@ -14,6 +15,11 @@ class Command(DbWorkerCommand):
     def handle(self, *args, **options) -> None:
         worker_id = options["worker_id"]
         options["reload"] = False  # a reloading parent process would hold no heartbeat
+        for conn in connections.all():
+            # A worker is one long-lived process: keep its connection between jobs (checked
+            # for health before reuse) instead of reconnecting for each job.
+            conn.settings_dict["CONN_MAX_AGE"] = None
+            conn.settings_dict["CONN_HEALTH_CHECKS"] = True
         jobs.heartbeat(worker_id, started=True)
         jobs.requeue_stale()
         maintenance = jobs.Maintenance(worker_id)
