@@ -31,8 +31,8 @@ def A(n, budget):  # noqa: N802
     ([3, 8, 9, 7, 2], shapes.BARREL), ([2, 3, 5, 8, 10], shapes.SKIRT),
     ([10, 3, 1, 4, 8], shapes.GUITAR), ([0, 0, 0], None), ([], None),
     ([10, 6, 7, 3, 1], shapes.TRAPEZOID),  # a bump below the tolerance is no barrel
-    ([4, 9], shapes.SKIRT), ([9, 4], shapes.TRAPEZOID), ([1, 0, 1], shapes.GUITAR),
-    ([0, 1, 0], shapes.BARREL),
+    ([4, 9], shapes.SKIRT), ([9, 4], shapes.TRAPEZOID), ([5, 0, 5], shapes.GUITAR),
+    ([0, 5, 0], shapes.BARREL), ([1, 2, 1], None),  # four deals: too few to have a shape
 ])
 def test_shape_rule(widths, shape):
     assert shapes.classify(widths) == shape
@@ -64,7 +64,7 @@ def test_managers(admin, manager, manager2, history):
     assert one.funnel.conversion == 1 / 4 and two.funnel.conversion == 1.0
     # Open now: manager has D on stage 2 and C on stage 3; manager2 nothing open.
     assert [a.n for a in one.open_now] == [0, 1, 1, 0, 0]
-    assert one.shape == shapes.BARREL and two.shape is None
+    assert one.shape is None and two.shape is None  # two open deals: too few for a shape
     assert (one.call_minutes, one.calls) == (Decimal("3.0"), 2)
     assert two.call_minutes == Decimal("0.0")
     assert report.rows[0].user_id == manager.pk  # more requests first
@@ -107,3 +107,24 @@ def test_dynamics(admin, history):
     assert [(p.start.day, p.new.n) for p in by_day.points] == [(30, 0), (31, 0), (1, 1),
                                                                (2, 0)]
     assert by_day.new == A(1, 400)
+
+
+def test_manager_shape_from_open_deals(admin, manager2, team):
+    from tests.factories import make_deal, plain_pipeline
+    from voronka.deals.services import deal_move
+
+    pipeline = plain_pipeline(team, 5, name="Формы")
+    stages = list(pipeline.stages.order_by("position"))
+    # manager2: 1 deal on stage 1, 1 on stage 2, 4 on stage 3, 1 on stage 4, 1 on stage 5.
+    for target, n in ((0, 1), (1, 1), (2, 4), (3, 1), (4, 1)):
+        for _ in range(n):
+            deal = make_deal(pipeline, manager2)
+            if target:
+                deal_move(deal=deal, to_stage=stages[target], actor=manager2)
+    f = Filters(pipeline_id=pipeline.pk, date_from=datetime.date(2000, 1, 1),
+                date_to=datetime.date(2100, 12, 31))
+    _ctx, report = managers_report(user=admin, filters=f)
+    (row,) = report.rows
+    assert [a.n for a in row.open_now] == [1, 1, 4, 1, 1]
+    assert row.shape == shapes.BARREL
+    assert [b.width for b in row.picture] == [15.0, 15.0, 60.0, 15.0, 15.0]

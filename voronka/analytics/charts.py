@@ -16,8 +16,15 @@ PALETTE = [BRAND, "#7aa7ff", OK, WARN, DANGER, "#7b5cd6", "#1aa3a3", "#b0568f", 
 
 def _base(**extra) -> dict:
     return {"color": PALETTE, "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
-            "legend": {"top": 0}, "grid": {"left": 8, "right": 16, "top": 36, "bottom": 8,
-                                           "containLabel": True}, **extra}
+            "legend": {"top": 0, "type": "scroll"},
+            "grid": {"left": 8, "right": 24, "top": 40, "bottom": 8, "containLabel": True},
+            **extra}
+
+
+def _stage_axis(names: list[str]) -> dict:
+    """Stages down the side, first on top, long names wrapped."""
+    return {"type": "category", "data": names, "inverse": True,
+            "axisLabel": {"width": 150, "overflow": "break"}}
 
 
 def _point(value, url: str, **extra) -> dict:
@@ -35,7 +42,7 @@ def funnel_chart(funnel, link: Callable[[str], str]) -> dict:
     lost = [_point(s.lost.n, link(f"lost:{s.id}"), budget=str(s.lost.budget))
             for s in funnel.stages] + [None]
     return _base(
-        yAxis={"type": "category", "data": names, "inverse": True},
+        yAxis=_stage_axis(names),
         xAxis={"type": "value", "minInterval": 1},
         series=[{"name": _("Reached"), "type": "bar", "data": reached,
                  "label": {"show": True, "position": "right"}},
@@ -50,9 +57,8 @@ def _days(hours) -> float | None:
 def timing_chart(timing, link: Callable[[str], str]) -> dict:
     stages = timing.stages
     return _base(
-        xAxis={"type": "category", "data": [s.name for s in stages],
-               "axisLabel": {"interval": 0, "rotate": 20 if len(stages) > 6 else 0}},
-        yAxis={"type": "value", "name": _("days")},
+        yAxis=_stage_axis([s.name for s in stages]),
+        xAxis={"type": "value", "name": _("days"), "nameLocation": "middle", "nameGap": 24},
         series=[{"name": name, "type": "bar",
                  "data": [_point(_days(getattr(s, attr)), link(f"stays:{s.id}"))
                           for s in stages]}
@@ -62,7 +68,8 @@ def timing_chart(timing, link: Callable[[str], str]) -> dict:
 
 def cycle_chart(cycle, link: Callable[[str], str]) -> dict:
     labels = [f"{lo}–{hi}" if hi else f"{lo}+" for lo, hi, _n in cycle.bands]
-    return _base(xAxis={"type": "category", "data": labels, "name": _("days")},
+    return _base(xAxis={"type": "category", "data": labels, "name": _("days"),
+                        "nameLocation": "middle", "nameGap": 24},
                  yAxis={"type": "value", "minInterval": 1},
                  series=[{"name": _("Won deals"), "type": "bar", "itemStyle": {"color": OK},
                           "data": [_point(n, link("won")) for _lo, _hi, n in cycle.bands]}])
@@ -70,9 +77,8 @@ def cycle_chart(cycle, link: Callable[[str], str]) -> dict:
 
 def managers_chart(ctx, rows, link: Callable[[str, int], str]) -> dict:
     return _base(
-        xAxis={"type": "category", "data": [s.name for s in ctx.stages],
-               "axisLabel": {"interval": 0, "rotate": 20 if len(ctx.stages) > 6 else 0}},
-        yAxis={"type": "value", "minInterval": 1},
+        yAxis=_stage_axis([s.name for s in ctx.stages]),
+        xAxis={"type": "value", "minInterval": 1},
         series=[{"name": r.name, "type": "bar",
                  "data": [_point(s.reached.n, link(f"reached:{s.id}", r.user_id))
                           for s in r.funnel.stages]} for r in rows[:12]])
@@ -80,8 +86,7 @@ def managers_chart(ctx, rows, link: Callable[[str, int], str]) -> dict:
 
 def losses_chart(losses, link: Callable[[str], str]) -> dict:
     return _base(
-        yAxis={"type": "category", "data": [line.name for line in losses.by_stage],
-               "inverse": True},
+        yAxis=_stage_axis([line.name for line in losses.by_stage]),
         xAxis={"type": "value", "minInterval": 1},
         series=[{"name": name, "type": "bar", "stack": "lost",
                  "data": [_point(line.by_reason[r].n if r in line.by_reason else 0,

@@ -30,7 +30,6 @@ class ManagerRow:
     funnel: Funnel
     open_now: list[Amount]
     shape: str | None
-    shape_budget: str | None
     picture: list[Bar]
     call_minutes: Decimal
     calls: int
@@ -65,11 +64,10 @@ def managers_report(*, user: User, filters: Filters) -> tuple[Context, Managers]
     for owner in owners:
         now = [Amount.of(open_cells.get((owner, s.id))) for s in ctx.stages]
         counts = [a.n for a in now]
-        budgets = [int(a.budget) for a in now]
         minutes, n_calls = calls.get(owner, (Decimal("0.0"), 0))
         funnel = funnels.get(owner) or build_funnel(ctx, filters.mode, {}, {})
         rows.append(ManagerRow(owner, names.get(owner, str(owner)), funnel, now,
-                               classify(counts), classify(budgets), picture(counts), minutes,
+                               classify(counts), picture(counts), minutes,
                                n_calls))
     rows.sort(key=lambda r: (-r.funnel.requests.n, r.name))
     return ctx, Managers(rows, sum((r.call_minutes for r in rows), Decimal("0.0")))

@@ -77,11 +77,11 @@ _ALL = [
         "Open deals × win rate × average won budget ÷ average cycle in days: the money the "
         "current pipeline brings per day.")),
     Metric("shape", _("Funnel shape"), _(
-        "The form of the manager's individual funnel — the open deals on each stage now: "
-        "pipe if every stage is within 20% of the widest; barrel if a middle stage is wider "
-        "than both ends by more than that; guitar if a middle stage is narrower than both "
-        "ends by more than that; otherwise trapezoid (first stage at least as wide as the "
-        "last) or skirt.")),
+        "The form of the manager's individual funnel — the open deals on each stage now (at "
+        "least five): pipe if every stage is within 20% of the widest; barrel if a middle "
+        "stage is wider than both ends by more than that; guitar if a middle stage is "
+        "narrower than both ends by more than that; otherwise trapezoid (first stage at "
+        "least as wide as the last) or skirt.")),
     Metric("call_minutes", _("Call minutes"), _(
         "Total duration of the manager's calls that started in the period, in minutes. Calls "
         "are measured in minutes, not counted.")),

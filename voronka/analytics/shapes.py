@@ -3,7 +3,7 @@
 The widths are the manager's open deals on each stage now, first stage to last. With
 ``tol`` = 20 % of the widest stage, the rule is applied in this order:
 
-1. no open deals — no shape;
+1. fewer than five open deals — too few to have a shape;
 2. **pipe** (труба): every stage within ``tol`` of the widest — as many deals late as early;
    weaker at attracting, strong at closing;
 3. **barrel** (бочка): a middle stage wider than both ends by more than ``tol`` — deals taken
@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 TRAPEZOID, PIPE, BARREL, SKIRT, GUITAR = "trapezoid", "pipe", "barrel", "skirt", "guitar"
 TOLERANCE = 0.2
+MIN_DEALS = 5
 
 NAMES: dict[str, Promise] = {
     TRAPEZOID: _("Trapezoid"),
@@ -56,7 +57,7 @@ TEMPLATES: dict[str, tuple[int, ...]] = {
 
 def classify(widths: Sequence[int]) -> str | None:
     """The shape of a funnel whose stages hold ``widths`` deals (see the module doc)."""
-    if not widths or max(widths) <= 0:
+    if not widths or sum(widths) < MIN_DEALS:
         return None
     top = max(widths)
     tol = TOLERANCE * top
