@@ -54,6 +54,11 @@ class Source:
     campaigns: tuple[str, ...] = ()
     calls_in: bool = False  # the client's first contact is an incoming call
 
+    @property
+    def captured(self) -> bool:
+        """The system opens the deal (web form, callback request, telephony), not a manager."""
+        return bool(self.utm_source) or self.name == "Входящий звонок"
+
 
 @dataclass(frozen=True)
 class FunnelSpec:

@@ -91,6 +91,9 @@ class DealWriter:
         self.company: Company | None = None
         self.contacts: list[Contact] = []
         self.done_kinds: set[str] = set()  # kinds of tasks really done (not cancelled)
+        # Leads from forms, callback requests and telephony are opened by the system (actor
+        # None) and handed to their owner; the rest the manager opens himself.
+        self.opener: User | None = None if plan.lead.source.captured else self.owner
 
     # --- arrival --------------------------------------------------------------------------
     def _people(self) -> None:
@@ -103,14 +106,15 @@ class DealWriter:
             self._make_company(at)
         for cp in lead.contacts:
             self.contacts.append(contact_create(
-                actor=self.owner, full_name=cp.person.full_name, phones=cp.phones,
+                actor=self.opener, full_name=cp.person.full_name, phones=cp.phones,
                 emails=cp.emails, position=cp.position, company=self.company, owner=self.owner,
                 created_at=at))
 
     def _make_company(self, at: datetime.datetime) -> Company:
         data = self.lead.company
         assert data is not None
-        self.company = company_create(actor=self.owner, name=data.name, inn=data.inn,
+        opener = self.opener if at <= self.plan.created_at else self.owner
+        self.company = company_create(actor=opener, name=data.name, inn=data.inn,
                                       website=data.website, address=data.address,
                                       owner=self.owner, created_at=at)
         return self.company
@@ -129,7 +133,7 @@ class DealWriter:
             close = (plan.created_at + datetime.timedelta(days=cycle)).date()
         roles = [cp.role for cp in lead.contacts]
         self.deal = deal_create(
-            actor=self.owner, pipeline=self.funnel.pipeline, title=lead.title, owner=self.owner,
+            actor=self.opener, pipeline=self.funnel.pipeline, title=lead.title, owner=self.owner,
             budget=budget, company=self.company, source=lead.source.name, utm=lead.utm,
             contacts=list(zip(self.contacts, roles, strict=False)), custom_fields=custom,
             expected_close_date=close, created_at=plan.created_at)
