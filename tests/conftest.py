@@ -92,3 +92,14 @@ def _fast_password_hashing(settings):
     # PBKDF2 with its production work factor costs ~0.4 s per user on the test machine; the
     # tests create many users and none of them measures hashing strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    # The product's default language is Russian; tests read English messages unless they
+    # switch language themselves (translation.override, the language switch, Accept-Language).
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -54,9 +54,10 @@ class Lookups:
     def info(self, pipeline: Pipeline) -> PipelineInfo:
         info = self._pipelines.get(pipeline.pk)
         if info is None:
-            from voronka.deals.gates import pipeline_layout
+            from voronka.deals.gates import stage_requirements
 
-            stages, requirements = pipeline_layout(pipeline.pk)
+            stages = list(Stage.objects.filter(pipeline=pipeline).order_by("position", "id"))
+            requirements = stage_requirements(stages)
             info = PipelineInfo(
                 pipeline=pipeline, stages=stages,
                 by_name={word(s.name): s for s in reversed(stages)},
