@@ -11,11 +11,14 @@ pipeline each (5, 5, 5, 10 and 20 stages), deals created over two years from six
 ~6 transitions a deal: advances, skips, wins, losses with reasons, reopenings, corrections.
 
 Measured per database (a fresh SQLite file under var/bench/, PostgreSQL
-``voronka_reportbench``): the rollup rebuild, then each report through its selector (what a
-page calls: rollup freshness check, context, cell reads, assembly), the median of the runs;
-next to it the same numbers computed from the raw rows by DuckDB in memory (``raw.py``'s SQL)
-and by the same database without rollups. Every report's figures are checked equal across
-all three. Last, the cost of keeping up: N moves through ``deal_move``, then the refresh.
+``voronka_reportbench``), in one process: the load and the rollup rebuild (wall and, for
+SQLite, CPU time: the shared machine's load stretches wall time), then each report through its
+selector (what a page calls: freshness check, context, cell reads, assembly) alternating run
+by run with the same figures computed from the raw rows by DuckDB in memory (``raw.py``'s SQL,
+the same assembly) — medians, and the ratio (goal: <= 1). Up to 200,000 deals the raw SQL is
+also timed on the database itself (beyond, one raw flow query on SQLite takes minutes). Every
+report's figures are checked equal across the computations. Last, the cost of keeping up:
+N moves through ``deal_move``, then one refresh.
 """
 
 from __future__ import annotations
@@ -52,6 +55,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     p.add_argument("--runs", type=int, default=7, help="timed runs of each report")
     p.add_argument("--moves", type=int, default=2000, help="moves before the refresh test")
+    p.add_argument("--raw-on-db", choices=("auto", "yes", "no"), default="auto",
+                   help="also time the raw SQL on SQLite/PostgreSQL (auto: up to 200,000 deals; "
+                        "beyond, a single raw flow query on SQLite takes minutes)")
     p.add_argument("--pg-url", default=PG_URL)
     p.add_argument("--child", default="", help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -135,14 +141,42 @@ def raw_fetcher(cursor, dialect, ctx):
     return fetch
 
 
-def _median_ms(fn, runs: int) -> tuple[float, object]:
-    result = fn()  # warm-up
-    times = []
+def _interleaved(ours, theirs, runs: int) -> tuple[float, float, object, object]:
+    """Median ms of ``ours`` and ``theirs``, run alternately (the machine's noise hits both)."""
+    a, b = ours(), theirs()  # warm-up: caches, plans, compiled queries
+    ta, tb = [], []
     for _ in range(runs):
         t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return round(statistics.median(times) * 1000, 2), result
+        a = ours()
+        ta.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        b = theirs()
+        tb.append(time.perf_counter() - t0)
+    return (round(statistics.median(ta) * 1000, 2), round(statistics.median(tb) * 1000, 2),
+            a, b)
+
+
+def duck_load(data: Path, meta: dict):
+    """The same rows in DuckDB, in memory."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("CREATE TABLE pipelines_stage (id BIGINT, pipeline_id BIGINT, position INT)")
+    con.executemany("INSERT INTO pipelines_stage VALUES (?, ?, ?)",
+                    [(s["id"], s["pipeline"], s["position"]) for s in meta["stages"]])
+    types = {"id": "BIGINT", "pipeline_id": "BIGINT", "owner_id": "BIGINT", "source": "VARCHAR",
+             "budget": "DECIMAL(14,2)", "created_at": "TIMESTAMPTZ", "furthest_stage_id":
+             "BIGINT", "stage_id": "BIGINT", "status": "VARCHAR", "loss_reason_id": "BIGINT",
+             "stage_entered_at": "TIMESTAMPTZ", "closed_at": "TIMESTAMPTZ", "deal_id": "BIGINT",
+             "kind": "VARCHAR", "from_stage_id": "BIGINT", "to_stage_id": "BIGINT",
+             "at": "TIMESTAMPTZ", "seconds_in_stage": "BIGINT"}
+    for table, cols, name in (("deals_deal", DEAL_COLS, "deals.csv"),
+                              ("deals_transition", MOVE_COLS, "transitions.csv")):
+        spec = "{" + ", ".join(f"'{c}': '{types[c]}'" for c in cols) + "}"
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv('{data / name}', "
+                    f"header = false, columns = {spec})")
+    return con
 
 
 def child(args: argparse.Namespace, data: Path) -> dict:
@@ -157,41 +191,48 @@ def child(args: argparse.Namespace, data: Path) -> dict:
 
     from voronka.accounts.models import User
     from voronka.analytics import rollups
-    from voronka.analytics.dynamics import dynamics_report  # noqa: F401 (imports warm)
     from voronka.analytics.funnel import funnel_report
     from voronka.analytics.models import CohortCell, DurationCell, FlowCell
     from voronka.analytics.query import context
-    from voronka.analytics.raw import Dialect
+    from voronka.analytics.raw import DUCKDB, Dialect
     from voronka.analytics.timing import timing_report
 
     out: dict = {"db": connection.vendor, "phases": {}, "reports": {}}
-    t0 = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    out["phases"]["migrate_s"] = round(time.perf_counter() - t0, 1)
-    t0 = time.perf_counter()
+
+    def phase(name, fn):
+        t0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        out["phases"][f"{name}_s"] = round(time.perf_counter() - t0, 1)
+        out["phases"][f"{name}_cpu_s"] = round(time.process_time() - c0, 1)
+
     meta = json.loads((data / "meta.json").read_text())
-    dimensions(meta)
-    load(data)
-    out["phases"]["load_s"] = round(time.perf_counter() - t0, 1)
-    t0 = time.perf_counter()
-    rollups.rebuild()
-    out["phases"]["rebuild_s"] = round(time.perf_counter() - t0, 1)
+    phase("migrate", lambda: call_command("migrate", verbosity=0))
+    phase("load", lambda: (dimensions(meta), load(data)))
+    phase("rebuild", rollups.rebuild)
     out["cells"] = {m.__name__: m.objects.count() for m in (CohortCell, FlowCell, DurationCell)}
+    t0 = time.perf_counter()
+    con = duck_load(data, meta)
+    out["phases"]["duckdb_load_s"] = round(time.perf_counter() - t0, 1)
     admin = User.objects.get(pk=10_000)
     selectors = {"funnel": funnel_report, "timing": timing_report}
-    dialect = Dialect(connection.vendor, settings.TIME_ZONE)
+    ours_dialect, duck_dialect = Dialect(connection.vendor, settings.TIME_ZONE), Dialect(DUCKDB, TZ)
+    raw_on_db = args.raw_on_db == "yes" or (args.raw_on_db == "auto" and meta["deals"] <= 200_000)
     for name, case in CASES.items():
         f = _filters(case)
-        ms, (_ctx, result) = _median_ms(lambda f=f, c=case: selectors[c[0]](user=admin, filters=f),
-                                        args.runs)
-        entry = {"ms": ms, "figures": summary(case[0], result)}
-        if name in RAW_ON_DB:
-            ctx = context(admin, f)
+        ctx = context(admin, f)
+        ours_ms, duck_ms, (_ctx, result), baseline = _interleaved(
+            lambda f=f, c=case: selectors[c[0]](user=admin, filters=f),
+            lambda c=case, x=ctx: from_cells(c[0], x, raw_fetcher(con, duck_dialect, x)),
+            args.runs)
+        figures = summary(case[0], result)
+        entry = {"ms": ours_ms, "duckdb_ms": duck_ms,
+                 "equal": figures == summary(case[0], baseline)}
+        if raw_on_db and name in RAW_ON_DB:
             with connection.cursor() as cur:
                 t0 = time.perf_counter()
-                raw = from_cells(case[0], ctx, raw_fetcher(cur, dialect, ctx))
+                raw = from_cells(case[0], ctx, raw_fetcher(cur, ours_dialect, ctx))
                 entry["raw_ms"] = round((time.perf_counter() - t0) * 1000, 1)
-            entry["raw_equal"] = summary(case[0], raw) == entry["figures"]
+            entry["equal"] = entry["equal"] and summary(case[0], raw) == figures
         out["reports"][name] = entry
     out["refresh"] = _keep_up(args.moves)
     return out
@@ -215,57 +256,15 @@ def _keep_up(n_moves: int) -> dict:
             deal_move(deal=deal, to_stage=stages[i + 1], actor=None)
             moved += 1
     moves_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     redone = rollups.refresh()
-    refresh_s = time.perf_counter() - t0
+    refresh_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
     return {"moves": moved, "moves_per_s": round(moved / moves_s), "deals_redone": redone,
-            "refresh_ms": round(refresh_s * 1000), "per_deal_ms": round(
-                refresh_s * 1000 / max(1, redone), 2)}
+            "refresh_ms": round(refresh_s * 1000), "refresh_cpu_ms": round(cpu_s * 1000),
+            "per_deal_ms": round(refresh_s * 1000 / max(1, redone), 2)}
 
 
-# --- DuckDB and the summary ---------------------------------------------------------------
-
-def duck(args: argparse.Namespace, data: Path, meta: dict) -> dict:
-    import duckdb
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "voronka.settings")
-    import django
-
-    django.setup()
-    from voronka.analytics.query import Context, Scope, StageInfo
-    from voronka.analytics.raw import DUCKDB, Dialect
-
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    t0 = time.perf_counter()
-    con.execute("CREATE TABLE pipelines_stage (id BIGINT, pipeline_id BIGINT, position INT)")
-    con.executemany("INSERT INTO pipelines_stage VALUES (?, ?, ?)",
-                    [(s["id"], s["pipeline"], s["position"]) for s in meta["stages"]])
-    types = {"id": "BIGINT", "pipeline_id": "BIGINT", "owner_id": "BIGINT", "source": "VARCHAR",
-             "budget": "DECIMAL(14,2)", "created_at": "TIMESTAMPTZ", "furthest_stage_id":
-             "BIGINT", "stage_id": "BIGINT", "status": "VARCHAR", "loss_reason_id": "BIGINT",
-             "stage_entered_at": "TIMESTAMPTZ", "closed_at": "TIMESTAMPTZ", "deal_id": "BIGINT",
-             "kind": "VARCHAR", "from_stage_id": "BIGINT", "to_stage_id": "BIGINT",
-             "at": "TIMESTAMPTZ", "seconds_in_stage": "BIGINT"}
-    for table, cols, name in (("deals_deal", DEAL_COLS, "deals.csv"),
-                              ("deals_transition", MOVE_COLS, "transitions.csv")):
-        spec = "{" + ", ".join(f"'{c}': '{types[c]}'" for c in cols) + "}"
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv('{data / name}', "
-                    f"header = false, columns = {spec})")
-    out = {"load_s": round(time.perf_counter() - t0, 1), "reports": {}}
-    dialect = Dialect(DUCKDB, TZ)
-    for name, case in CASES.items():
-        f = _filters(case)
-        stages = [StageInfo(s["id"], "", i, s["limit"]) for i, s in enumerate(
-            sorted((s for s in meta["stages"] if s["pipeline"] == case[1]),
-                   key=lambda s: s["position"]))]
-        owners = frozenset({case[4]}) if case[4] else None
-        ctx = Context(None, stages, {}, f, Scope(case[1], owners, case[5]))
-        ms, result = _median_ms(lambda c=case, x=ctx: from_cells(
-            c[0], x, raw_fetcher(con, dialect, x)), args.runs)
-        out["reports"][name] = {"ms": ms, "figures": summary(case[0], result)}
-    return out
-
+# --- the summary --------------------------------------------------------------------------
 
 def main(argv=None) -> int:
     args = parse_args(argv)
@@ -295,7 +294,8 @@ def main(argv=None) -> int:
             env["DATABASE_URL"] = args.pg_url
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, __file__, "--deals", str(args.deals), "--runs",
-                               str(args.runs), "--moves", str(args.moves), "--child", db],
+                               str(args.runs), "--moves", str(args.moves), "--raw-on-db",
+                               args.raw_on_db, "--child", db],
                               env=env, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             print(proc.stdout[-3000:], proc.stderr[-5000:], file=sys.stderr)
@@ -305,33 +305,34 @@ def main(argv=None) -> int:
         result["total_s"] = round(time.perf_counter() - t0)
         results.append(result)
         print(f"{db}: done in {result['total_s']} s", flush=True)
-    os.environ["TIME_ZONE"] = TZ
-    baseline = duck(args, data, meta)
-    report(meta, results, baseline, time.perf_counter() - started)
+    report(meta, results, time.perf_counter() - started)
     return 0
 
 
-def report(meta: dict, results: list[dict], baseline: dict, elapsed: float) -> None:
-    print(f"\n{meta['deals']:,} deals, {meta['transitions']:,} transitions; "
-          f"DuckDB {__import__('duckdb').__version__} in memory (load {baseline['load_s']} s)")
+def report(meta: dict, results: list[dict], elapsed: float) -> None:
+    import duckdb
+
+    print(f"\n{meta['deals']:,} deals, {meta['transitions']:,} transitions; baseline: DuckDB "
+          f"{duckdb.__version__} in memory on the same rows, run alternately with ours")
     for r in results:
-        print(f"\n{r['db']}: migrate {r['phases']['migrate_s']} s, "
-              f"load {r['phases']['load_s']} s, rollup rebuild "
-              f"{r['phases']['rebuild_s']} s, cells {r['cells']}, total {r['total_s']} s")
+        ph = r["phases"]
+        cpu = (f" (CPU {ph['load_cpu_s']} s, {ph['rebuild_cpu_s']} s)"
+               if r["db"] == "sqlite" else "")
+        print(f"\n{r['db']}: migrate {ph['migrate_s']} s, load {ph['load_s']} s, rollup "
+              f"rebuild {ph['rebuild_s']} s{cpu}; DuckDB load {ph['duckdb_load_s']} s; "
+              f"cells {r['cells']}; total {r['total_s']} s")
         print(f"  {'report':32} {'rollups ms':>11} {'DuckDB ms':>10} {'ratio':>6} "
               f"{'raw on db ms':>13}  figures")
-        for name, entry in r["reports"].items():
-            duck_entry = baseline["reports"][name]
-            same = entry["figures"] == duck_entry["figures"] and entry.get("raw_equal", True)
-            print(f"  {name:32} {entry['ms']:>11} {duck_entry['ms']:>10} "
-                  f"{entry['ms'] / duck_entry['ms']:>6.2f} {entry.get('raw_ms', ''):>13}  "
-                  f"{'equal' if same else 'DIFFERENT'}")
+        for name, e in r["reports"].items():
+            print(f"  {name:32} {e['ms']:>11} {e['duckdb_ms']:>10} "
+                  f"{e['ms'] / e['duckdb_ms']:>6.2f} {e.get('raw_ms', ''):>13}  "
+                  f"{'equal' if e['equal'] else 'DIFFERENT'}")
         k = r["refresh"]
         print(f"  keeping up: {k['moves']} moves ({k['moves_per_s']}/s), then a refresh of "
               f"{k['deals_redone']} deals in {k['refresh_ms']} ms ({k['per_deal_ms']} ms/deal)")
         print("BENCH " + json.dumps({"db": r["db"], "deals": meta["deals"],
-                                     "transitions": meta["transitions"], **r["phases"],
-                                     "reports": {n: [e["ms"], baseline["reports"][n]["ms"]]
+                                     "transitions": meta["transitions"], **ph,
+                                     "reports": {n: [e["ms"], e["duckdb_ms"]]
                                                  for n, e in r["reports"].items()},
                                      "refresh": k}))
     print(f"\nwhole run: {elapsed / 60:.1f} min")

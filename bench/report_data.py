@@ -233,6 +233,7 @@ def load(data: Path) -> None:
             cur.execute("ANALYZE")
         else:
             cur.execute("PRAGMA foreign_keys = ON")
+            cur.execute("PRAGMA analysis_limit = 1000")  # sampled statistics: seconds, not minutes
             cur.execute("ANALYZE")
             cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = NORMAL")

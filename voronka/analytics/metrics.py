@@ -78,7 +78,7 @@ _ALL = [
         "current pipeline brings per day.")),
     Metric("shape", _("Funnel shape"), _(
         "The form of the manager's individual funnel — the open deals on each stage now (at "
-        "least five): pipe if every stage is within 20% of the widest; barrel if a middle "
+        "least five): pipe if every stage is within 20 percent of the widest; barrel if a middle "
         "stage is wider than both ends by more than that; guitar if a middle stage is "
         "narrower than both ends by more than that; otherwise trapezoid (first stage at "
         "least as wide as the last) or skirt.")),

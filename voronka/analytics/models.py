@@ -10,6 +10,9 @@ thousand rows instead of scanning the log:
   (owner_id 0 / source "" where the level does not keep the dimension);
 * grain "d" — ``day`` is the local day; "m" — ``day`` is the first day of the month.
 
+The unique key doubles as the index every report reads through: pipeline, level, grain, then
+the equality filters (owner, source), then the day range.
+
 ``DealSnapshot`` remembers, per deal, exactly what it contributed (its state and the last
 transition seen), so a refresh subtracts the old facts and adds the new ones: idempotent and
 exact. Money is kept in integer cents so sums are exact on SQLite too.
@@ -100,7 +103,7 @@ class CohortCell(_Cell):
 
     class Meta:
         constraints = [models.UniqueConstraint(
-            fields=["pipeline_id", "level", "grain", "day", "owner_id", "source",
+            fields=["pipeline_id", "level", "grain", "owner_id", "source", "day",
                     "furthest_stage_id", "stage_id", "status", "loss_reason_id"],
             name="analytics_cohortcell_key")]
 
@@ -117,7 +120,7 @@ class FlowCell(_Cell):
 
     class Meta:
         constraints = [models.UniqueConstraint(
-            fields=["pipeline_id", "level", "grain", "day", "owner_id", "source",
+            fields=["pipeline_id", "level", "grain", "owner_id", "source", "day",
                     "kind", "stage_id", "loss_reason_id"],
             name="analytics_flowcell_key")]
 
@@ -137,6 +140,6 @@ class DurationCell(_Cell):
 
     class Meta:
         constraints = [models.UniqueConstraint(
-            fields=["pipeline_id", "level", "grain", "day", "owner_id", "source",
+            fields=["pipeline_id", "level", "grain", "owner_id", "source", "day",
                     "kind", "stage_id", "bucket"],
             name="analytics_durationcell_key")]

@@ -80,18 +80,20 @@ def _stay_bucket(d: Dialect, s: str) -> str:
 
 
 def facts_sql(d: Dialect, table: str, pipeline_id: int, owners=None, source=None,
-              deal_ids=None, bounds=None) -> str:
+              deal_ids=None, bounds=None, with_day: bool = True) -> str:
     """A query of one fact per row: C (day, furthest, stage, status, reason, cents),
     F (day, kind, stage, reason, cents) or D (day, kind, stage, bucket, seconds); every row
     also has owner_id and source. ``bounds`` (UTC instants [from, to)) keeps only the facts of
-    that time, without converting every row's time to a local day."""
+    that time, without converting every row's time to a local day; ``with_day=False`` leaves
+    the day out (NULL) when nothing groups or filters by it (SQLite converts in Python)."""
     deals = _deals(d, pipeline_id, owners, source, deal_ids)
+    day_of = d.day if with_day else (lambda _column: "NULL")
     if table == "C":
         where = ""
         if bounds:
             where = (f" WHERE created_at >= {d.instant(bounds[0])} "
                      f"AND created_at < {d.instant(bounds[1])}")
-        return (f"SELECT owner_id, source, {d.day('created_at')} AS day, furthest_stage_id, "
+        return (f"SELECT owner_id, source, {day_of('created_at')} AS day, furthest_stage_id, "
                 f"stage_id, status, loss_reason_id, cents AS measure FROM ({deals}) dd{where}")
     ordered = ("SELECT id AS stage_id, pipeline_id, ROW_NUMBER() OVER (PARTITION BY pipeline_id "
                "ORDER BY position, id) - 1 AS idx FROM pipelines_stage")
@@ -102,7 +104,7 @@ def facts_sql(d: Dialect, table: str, pipeline_id: int, owners=None, source=None
     in_time = ""
     if bounds:
         in_time = f"t.at >= {d.instant(bounds[0])} AND t.at < {d.instant(bounds[1])} AND "
-    day = d.day("t.at")
+    day = day_of("t.at")
     if table == "F":
         # The first arrival at a stage needs the deal's whole history (the running maximum of
         # the stage reached before each move), so the time filter comes after the window.
@@ -144,6 +146,7 @@ def raw_cells(cursor, dialect: Dialect, table: str, pipeline_id: int,
     """Like ``query.cells`` but from the raw tables: key → [n, measure]. The period is given
     either as local days (``period``) or as UTC instants (``bounds``, faster)."""
     columns = (("owner_id",) if by_owner else ()) + group
+    with_day = period is not None or "day" in group
     conditions = []
     if period is not None:
         conditions.append(f"day >= {dialect.date(period[0])} AND day <= {dialect.date(period[1])}")
@@ -151,8 +154,8 @@ def raw_cells(cursor, dialect: Dialect, table: str, pipeline_id: int,
         literal = dialect.text(value) if isinstance(value, str) else str(int(value))
         conditions.append(f"{column} = {literal}")
     select = ", ".join(columns)
-    sql = (f"SELECT {select}{', ' if select else ''}COUNT(*), SUM(measure) FROM "
-           f"({facts_sql(dialect, table, pipeline_id, owners, source, deal_ids, bounds)}) f"
+    facts = facts_sql(dialect, table, pipeline_id, owners, source, deal_ids, bounds, with_day)
+    sql = (f"SELECT {select}{', ' if select else ''}COUNT(*), SUM(measure) FROM ({facts}) f"
            + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
            + (f" GROUP BY {select}" if select else ""))
     cursor.execute(sql)

@@ -41,7 +41,7 @@ TABLES = {
     "F": (FlowCell, ("kind", "stage_id", "loss_reason_id"), "budget_cents"),
     "D": (DurationCell, ("kind", "stage_id", "bucket"), "seconds"),
 }
-KEY_HEAD = ("pipeline_id", "level", "grain", "day", "owner_id", "source")
+KEY_HEAD = ("pipeline_id", "level", "grain", "owner_id", "source", "day")
 CHUNK = 2000
 
 
@@ -192,10 +192,11 @@ def write_deltas(deltas: Sums, *, bulk: bool = False) -> None:
     """Add the sums of ``deltas`` (facts.accumulate) to the cells. A refresh drops the cells
     that reach zero; a rebuild (``bulk``) only adds, through the fastest path there is."""
     by_table: dict[str, list[tuple]] = defaultdict(list)
-    for key, (n, value) in expand(deltas).items():
+    for (table, p, level, grain, day, owner, source, *rest), (n, value) in expand(
+            deltas).items():
         if n == 0 and value == 0:
             continue
-        by_table[key[0]].append((*key[1:], n, value))
+        by_table[table].append((p, level, grain, owner, source, day, *rest, n, value))
     for table, rows in by_table.items():
         model, extra, measure = TABLES[table]
         columns = [*KEY_HEAD, *extra]
