@@ -50,6 +50,11 @@ def _worker(args: argparse.Namespace) -> int:
     _django()
     from django.core.management import call_command
 
+    from voronka.forecast.tasks import schedule_all
+
+    # The daily plan-at-risk check and the nightly retraining re-queue themselves; a starting
+    # worker makes sure each chain exists (it queues nothing when one is already waiting).
+    schedule_all()
     # django-tasks-db's worker plus a lease: jobs left RUNNING by a dead worker are re-queued.
     call_command("jobs_worker", queue_name="*", interval=args.interval)
     return 0
