@@ -17,6 +17,9 @@ from .tasks import check_task_overdue, check_time_in_stage, run_rules
 
 
 def on_event(event: Event) -> None:
+    """One query for the pipeline's active rules; at most one job, and only when a rule
+    listens. The job runs the matching rules and queues the time checks (a stage entered
+    starts its "too long in the stage" clocks, a new task its "overdue" check)."""
     if event.deal_id is None or event.pipeline_id is None:
         return
     rules = list(Rule.objects.filter(pipeline_id=event.pipeline_id, is_active=True)
@@ -25,19 +28,30 @@ def on_event(event: Event) -> None:
         return
     fired = triggers.fired(event)
     matched = [r.pk for r in rules if triggers.matches(r, event, fired)]
-    if matched:
-        run_rules.enqueue(event.as_dict(), matched)
     stage_id = triggers.entered_stage(event)
-    if stage_id is not None and event.data.get("stage_entered_at"):
+    timed = [r.pk for r in rules if stage_id is not None and r.trigger == Trigger.TIME_IN_STAGE
+             and r.stage_id in (None, stage_id) and event.data.get("stage_entered_at")]
+    overdue = event.name == events.TASK_CREATED and bool(event.data.get("due_at")) and any(
+        r.trigger == Trigger.TASK_OVERDUE for r in rules)
+    if matched or timed or overdue:
+        run_rules.enqueue(event.as_dict(), matched, timed, overdue)
+
+
+def schedule_event_checks(event: Event, time_rule_ids: list[int], overdue: bool) -> int:
+    """In the worker: queue the time checks an event starts. Returns how many."""
+    queued = 0
+    stage_id = triggers.entered_stage(event)
+    if stage_id is not None and time_rule_ids:
         entered = datetime.datetime.fromisoformat(event.data["stage_entered_at"])
-        for rule in rules:
-            if rule.trigger == Trigger.TIME_IN_STAGE and rule.stage_id in (None, stage_id):
-                _queue_time_check(rule, event.deal_id, stage_id, entered, _limit_of)
-    if event.name == events.TASK_CREATED and event.data.get("due_at") and any(
-            r.trigger == Trigger.TASK_OVERDUE for r in rules):
+        for rule in Rule.objects.filter(pk__in=time_rule_ids, is_active=True,
+                                        trigger=Trigger.TIME_IN_STAGE):
+            queued += _queue_time_check(rule, event.deal_id, stage_id, entered, _limit_of)
+    if overdue:
         due = datetime.datetime.fromisoformat(event.data["due_at"])
         check_task_overdue.using(run_after=max(due, timezone.now())).enqueue(
             event.data["task_id"], event.data["due_at"])
+        queued += 1
+    return queued
 
 
 def _limit_of(stage_id: int) -> int | None:

@@ -17,25 +17,31 @@ SLACK = datetime.timedelta(seconds=1)
 
 
 @task()
-def run_rules(event: dict, rule_ids: list[int]) -> dict:
-    """Run the rules an event matched (in their order) on the event's deal."""
+def run_rules(event: dict, rule_ids: list[int], time_rule_ids: list[int] | None = None,
+              overdue: bool = False) -> dict:
+    """Run the rules an event matched (in their order) on the event's deal, then queue the
+    time checks it started."""
     from voronka.deals.models import Deal
 
     from . import conditions, triggers
     from .engine import run_rule
+    from .handlers import schedule_event_checks
 
     ev = Event.from_dict(event)
     if not Deal.objects.filter(pk=ev.deal_id).exists():
         return {"skipped": "deal gone"}
     fired = triggers.fired(ev)
     kinds = conditions.kinds_for(ev.pipeline_id)
-    out = {}
+    out: dict = {}
     for rule in Rule.objects.filter(pk__in=rule_ids, is_active=True).order_by("position", "id"):
         if not triggers.matches(rule, ev, fired):
             continue  # changed since the event
         run = run_rule(rule, ev.deal_id, event_key=ev.id, trigger=rule.trigger, cause=ev.cause,
                        kinds=kinds)
         out[str(rule.pk)] = run.status
+    # Queued after the rules ran: a re-run of this job queues them again, and the checks are
+    # idempotent (a time trigger runs once per rule, deal and stage entry).
+    out["checks"] = schedule_event_checks(ev, time_rule_ids or [], overdue)
     return out
 
 
