@@ -51,8 +51,10 @@ test-postgres: pg-up
 lint: $(BIN)/voronka
 	$(BIN)/ruff check .
 
-bench: install
-	$(BIN)/python bench/moves.py
+# Stage moves per second through the gates vs a bare ORM write, on SQLite and PostgreSQL;
+# each database is built and dropped by the script (docs/benchmarks.md).
+bench: $(BIN)/voronka pg-up
+	$(BIN)/python bench/moves.py --db both
 
 clean:
 	rm -rf $(VENV) var staticfiles node_modules
