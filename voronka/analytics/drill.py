@@ -55,8 +55,10 @@ def _deals(user: User, ctx: Context) -> QuerySet[Deal]:
     return qs.select_related("stage", "owner", "loss_reason")
 
 
-def _moves(deals: QuerySet[Deal], start, end) -> QuerySet[Transition]:
-    return (Transition.objects.filter(deal__in=deals.values("pk"), at__gte=start, at__lt=end)
+def _moves(deals: QuerySet[Deal], start, end, pipeline_id: int) -> QuerySet[Transition]:
+    # The pipeline and time first: the (pipeline, at) index finds the moves, then the deals.
+    return (Transition.objects.filter(pipeline_id=pipeline_id, at__gte=start, at__lt=end,
+                                      deal__in=deals.values("pk"))
             .select_related("deal", "deal__owner", "deal__stage", "from_stage", "to_stage",
                             "loss_reason").order_by("-at", "-id"))
 
@@ -82,6 +84,7 @@ def drill(*, user: User, ctx: Context, cell: str) -> Drill:
     f = ctx.filters
     start, end = day_bounds(f.date_from, f.date_to)
     deals = _deals(user, ctx)
+    scope_pipeline = ctx.scope.pipeline_id
     stages = {s.id: s for s in ctx.stages}
     order = [s.id for s in ctx.stages]
 
@@ -99,9 +102,13 @@ def drill(*, user: User, ctx: Context, cell: str) -> Drill:
         if f.mode == COHORT:
             return Drill(_("Reached “%(stage)s”") % {"stage": name}, False,
                          cohort.filter(furthest_stage_id__in=later).order_by("-created_at"))
-        first = (Transition.objects.filter(deal=OuterRef("pk"), to_stage_id__in=later)
-                 .exclude(kind=Transition.Kind.CORRECTION).order_by("id").values("at")[:1])
-        qs = deals.annotate(arrived=Subquery(first)).filter(arrived__gte=start, arrived__lt=end)
+        arrivals = (Transition.objects.filter(to_stage_id__in=later)
+                    .exclude(kind=Transition.Kind.CORRECTION))
+        first = arrivals.filter(deal=OuterRef("pk")).order_by("id").values("at")[:1]
+        # Only deals that arrived in the period can have arrived there first.
+        candidates = arrivals.filter(pipeline_id=scope_pipeline, at__gte=start, at__lt=end)
+        qs = (deals.filter(pk__in=candidates.values("deal_id")).annotate(arrived=Subquery(first))
+              .filter(arrived__gte=start, arrived__lt=end))
         return Drill(_("Reached “%(stage)s” in the period") % {"stage": name}, False,
                      qs.order_by("-arrived"))
     if kind == "now":
@@ -134,17 +141,18 @@ def drill(*, user: User, ctx: Context, cell: str) -> Drill:
             move_cond &= Q(to_stage_id=stage_id)
         if reason:
             move_cond &= Q(loss_reason_id=_int(reason))
-        return Drill(title, True, _moves(deals, start, end).filter(
+        return Drill(title, True, _moves(deals, start, end, scope_pipeline).filter(
             move_cond, kind=Transition.Kind.LOST))
     if kind == "won":
         if f.mode == COHORT:
             return Drill(_("Won"), False, cohort.filter(status=Deal.Status.WON)
                          .order_by("-closed_at"))
         return Drill(_("Won in the period"), True,
-                     _moves(deals, start, end).filter(kind=Transition.Kind.WON))
+                     _moves(deals, start, end, scope_pipeline).filter(kind=Transition.Kind.WON))
     if kind == "stays":
         stage_id = stage_arg()
-        qs = _moves(deals, start, end).filter(kind__in=EXIT_KINDS, from_stage_id=stage_id)
+        qs = _moves(deals, start, end, scope_pipeline).filter(kind__in=EXIT_KINDS,
+                                                              from_stage_id=stage_id)
         title = _("Stays on “%(stage)s”") % {"stage": stages[stage_id].name}
         limit = stages[stage_id].time_limit_hours
         if len(args) > 1 and args[1] == "over" and limit:
@@ -162,6 +170,6 @@ def drill(*, user: User, ctx: Context, cell: str) -> Drill:
                          False, deals.filter(created_at__gte=a, created_at__lt=b)
                          .order_by("-created_at"))
         return Drill(_("Won %(first)s – %(last)s") % {"first": first, "last": last}, True,
-                     _moves(deals, a, b).filter(kind=Transition.Kind.WON))
+                     _moves(deals, a, b, scope_pipeline).filter(kind=Transition.Kind.WON))
     raise ValidationError({"cell": _("Unknown figure.")})
 

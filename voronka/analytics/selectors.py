@@ -9,6 +9,7 @@ from voronka.accounts.selectors import team_list, user_list
 from voronka.pipelines.models import Pipeline
 
 from .models import CohortCell
+from .rollups import ensure_fresh
 
 
 def report_pipelines(*, user: User) -> QuerySet[Pipeline]:
@@ -21,9 +22,12 @@ def report_pipelines(*, user: User) -> QuerySet[Pipeline]:
         return qs
     if user.role == Role.MARKETER:
         return qs.filter(team_id=user.team_id)
+    ensure_fresh()
     owners = ([user.pk] if user.role == Role.MANAGER else
               list(User.objects.filter(team_id=user.team_id).values_list("pk", flat=True)))
-    holding = (CohortCell.objects.filter(level=1, grain="m", owner_id__in=owners)
+    # Through the cells' index (pipeline, level, grain, owner…): no scan of the deals.
+    holding = (CohortCell.objects.filter(pipeline_id__in=list(qs.values_list("pk", flat=True)),
+                                         level=1, grain="m", owner_id__in=owners)
                .values("pipeline_id"))
     return qs.filter(Q(team_id=user.team_id) | Q(pk__in=holding)).distinct()
 
