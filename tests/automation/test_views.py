@@ -138,3 +138,19 @@ def test_notifications_bell_list_and_read(client, head, manager, count):
         assert Notification.objects.filter(user=manager, read_at__isnull=True).count() == 1
         client.post("/notifications/read-all/")
         assert not Notification.objects.filter(user=manager, read_at__isnull=True).exists()
+
+
+def test_the_deal_page_shows_rule_runs_and_emails(client, pipeline, team, head, manager, jobs,
+                                                  mail):
+    from voronka.integrations.emails import email_template_create
+
+    tpl = email_template_create(actor=head, team=team, name="Привет",
+                                subject="Здравствуйте по «{{ deal.title }}»", body="Текст")
+    rule_create(actor=head, pipeline=pipeline, name="Приветствие", trigger="deal_created",
+                actions=[{"type": "send_email", "template_id": tpl.pk, "to": "owner"}])
+    deal = make_deal(pipeline, manager, title="Сайт")
+    jobs()
+    client.force_login(manager)
+    html = client.get(f"/deals/{deal.pk}/").content.decode()
+    assert "«Приветствие»" in html and 'class="pill pill-ok"' in html
+    assert "Здравствуйте по «Сайт»" in html and manager.email in html

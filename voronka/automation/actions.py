@@ -211,6 +211,15 @@ def describe(action: dict[str, Any]) -> str:
     return label
 
 
+def labelled(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A run's action log with each action's label, for display."""
+    outcomes = {"done": _("done"), "already": _("already done"), "refused": _("refused"),
+                "failed": _("failed")}
+    return [{**item, "label": str(TYPES.get(item.get("type"), item.get("type"))),
+             "outcome_label": outcomes.get(item.get("outcome"), item.get("outcome"))}
+            for item in log]
+
+
 def due_at(action: dict[str, Any]) -> datetime.datetime:
     return timezone.now() + datetime.timedelta(minutes=int(action.get("due_minutes") or 0))
 

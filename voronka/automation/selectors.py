@@ -59,7 +59,12 @@ def rule_get(*, user: User, pk: int) -> Rule:
 def rule_runs(*, user: User, rule: Rule, limit: int = 50) -> list[RuleRun]:
     if not can_manage_pipeline(user, rule.pipeline):
         return []
-    return list(RuleRun.objects.filter(rule=rule).select_related("deal")[:limit])
+    from .actions import labelled
+
+    runs = list(RuleRun.objects.filter(rule=rule).select_related("deal")[:limit])
+    for run in runs:
+        run.log = labelled(run.actions)
+    return runs
 
 
 def deal_timeline_entries(*, deal: Deal) -> list:
@@ -68,6 +73,8 @@ def deal_timeline_entries(*, deal: Deal) -> list:
     from voronka.deals.selectors import TimelineEntry
     from voronka.integrations.models import OutgoingEmail
 
+    from .actions import labelled
+
     entries = []
     runs = (RuleRun.objects.filter(deal=deal).exclude(status=RuleRun.Status.SKIPPED)
             .select_related("rule"))
@@ -75,7 +82,7 @@ def deal_timeline_entries(*, deal: Deal) -> list:
         entries.append(TimelineEntry(run.started_at, "automation", "", {
             "rule": run.rule.name, "rule_id": run.rule_id, "trigger": run.trigger,
             "trigger_label": run.get_trigger_display(), "status": run.status,
-            "status_label": run.get_status_display(), "actions": run.actions,
+            "status_label": run.get_status_display(), "actions": labelled(run.actions),
             "error": run.error}))
     for email in OutgoingEmail.objects.filter(deal=deal):
         entries.append(TimelineEntry(email.sent_at or email.created_at, "email", "", {
