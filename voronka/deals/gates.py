@@ -2,7 +2,8 @@
 
 A deal leaves stage N only when every requirement of N holds; a skip from N to N+k needs
 the requirements of N..N+k-1; winning needs those of the current stage through the last.
-Facts are read with one query per kind of fact, however many stages are checked.
+Facts are read with one query per kind of fact, however many stages are checked; a move
+reads them with the pipeline's stages and requirements in one query (``deal_layout``).
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
+from django.db import connections, router
 from django.db.models import Sum
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from voronka.core.errors import MissingFact
-from voronka.pipelines.models import Stage, StageRequirement
+from voronka.pipelines.models import CustomField, Stage, StageRequirement
 
 from .models import Deal, DealFact
 
@@ -43,11 +45,12 @@ LANGUAGES = ("ru", "en")
 
 
 class _Facts:
-    """Lazily loaded facts of one deal, each kind fetched at most once."""
+    """Lazily loaded facts of one deal, each kind fetched at most once (or given, when they
+    were read with the pipeline's layout: ``deal_layout``)."""
 
-    def __init__(self, deal: Deal) -> None:
+    def __init__(self, deal: Deal, **known: object) -> None:
         self.deal = deal
-        self._cache: dict[str, object] = {}
+        self._cache: dict[str, object] = dict(known)
 
     def _get(self, key: str, load: Callable[[], object]):
         if key not in self._cache:
@@ -60,8 +63,9 @@ class _Facts:
     def done_task_kinds(self) -> set[str]:
         from voronka.activities.models import Task
 
+        # order_by(): Task's default ordering would join due_at and id into the DISTINCT.
         return self._get("tasks", lambda: set(
-            Task.objects.filter(deal=self.deal, is_done=True)
+            Task.objects.filter(deal=self.deal, is_done=True).order_by()
             .values_list("kind", flat=True).distinct()))
 
     def paid(self) -> Decimal:
@@ -71,6 +75,9 @@ class _Facts:
     def confirmed(self) -> set[int]:
         return self._get("facts", lambda: set(
             DealFact.objects.filter(deal=self.deal).values_list("requirement_id", flat=True)))
+
+
+Facts = _Facts  # the public name, for type hints (``deal_layout``'s third item)
 
 
 def _custom_value_filled(deal: Deal, req: StageRequirement) -> bool:
@@ -132,6 +139,152 @@ def _message(req: StageRequirement, stage: Stage) -> dict[str, str]:
     return out
 
 
+# (model, columns, vendor) -> positions of the columns whose values the ORM converts.
+_CONVERTED: dict[tuple, list[int]] = {}
+
+
+class _Columns:
+    """Reading one model's columns from a hand-written query: the quoted select list and the
+    ORM's own value converters (SQLite's decimals, say), so instances come out as
+    ``Model.objects`` would build them."""
+
+    def __init__(self, model, alias: str, names: list[str], conn) -> None:
+        q = conn.ops.quote_name
+        self.model, self.names, self.conn = model, names, conn
+        meta = model._meta
+        self.sql = ", ".join(f"{alias}.{q(meta.get_field(n).column)}" for n in names)
+        key = (model, tuple(names), conn.vendor)
+        if key not in _CONVERTED:
+            _CONVERTED[key] = [i for i, n in enumerate(names) if self._lookup(n, alias)[0]]
+        # Only the few converted columns are looked up on each read (most have none).
+        self.converters = [(i, *self._lookup(names[i], alias)) for i in _CONVERTED[key]]
+
+    def _lookup(self, name: str, alias: str) -> tuple[list, object]:
+        col = self.model._meta.get_field(name).get_col(alias)
+        return self.conn.ops.get_db_converters(col) + col.get_db_converters(self.conn), col
+
+    def convert(self, values: list) -> list:
+        for i, found, col in self.converters:
+            for convert in found:
+                values[i] = convert(values[i], col, self.conn)
+        return values
+
+    def build(self, using: str, values: list):
+        return self.model.from_db(using, self.names, self.convert(values))
+
+
+def _q(conn, model, name: str = "") -> str:
+    """A model's quoted table, or the quoted column of one of its fields."""
+    meta = model._meta
+    return conn.ops.quote_name(meta.get_field(name).column if name else meta.db_table)
+
+
+# What a requirement reads of its custom field (the code to test, the name to show); the
+# rest of the field stays deferred and loads on access.
+_FIELD_NAMES = ["id", "code", "name", "kind"]
+
+
+def _facts_sql(conn, deal: Deal) -> tuple[list[str], list]:
+    """The deal's facts as columns of the layout query, with their parameters: per
+    requirement row whether its task kind is done and whether its fact is confirmed; per deal
+    whether a contact is attached and the sum of the payments. The same reads as ``_Facts``."""
+    from voronka.activities.models import Task
+
+    def q(model, name: str = "") -> str:
+        return _q(conn, model, name)
+
+    link, payment = Deal.contacts.through, Deal.payments.rel.related_model
+    columns = [
+        f"CASE WHEN r.{q(StageRequirement, 'kind')} = %s THEN EXISTS (SELECT 1 FROM {q(Task)} t"
+        f" WHERE t.{q(Task, 'deal')} = %s AND t.{q(Task, 'is_done')} = %s"
+        f" AND t.{q(Task, 'kind')} = r.{q(StageRequirement, 'task_kind')}) END",
+        f"CASE WHEN r.{q(StageRequirement, 'kind')} = %s THEN EXISTS (SELECT 1 FROM"
+        f" {q(DealFact)} x WHERE x.{q(DealFact, 'deal')} = %s"
+        f" AND x.{q(DealFact, 'requirement')} = r.{q(StageRequirement, 'id')}) END",
+        f"EXISTS (SELECT 1 FROM {q(link)} c WHERE c.{q(link, 'deal')} = %s)",
+        f"(SELECT SUM(p.{q(payment, 'amount')}) FROM {q(payment)} p"
+        f" WHERE p.{q(payment, 'deal')} = %s)",
+    ]
+    params = [Kind.TASK_COMPLETED.value, deal.pk, True, Kind.FACT_CONFIRMED.value, deal.pk,
+              deal.pk, deal.pk]
+    return columns, params
+
+
+def _read_layout(pipeline_id: int, deal: Deal | None):
+    conn = connections[router.db_for_read(Stage)]
+
+    def q(model, name: str = "") -> str:
+        return _q(conn, model, name)
+
+    stage = _Columns(Stage, "s", [f.attname for f in Stage._meta.concrete_fields], conn)
+    req = _Columns(StageRequirement, "r",
+                   [f.attname for f in StageRequirement._meta.concrete_fields], conn)
+    field = _Columns(CustomField, "f", _FIELD_NAMES, conn)
+    fact_columns, params = _facts_sql(conn, deal) if deal is not None else ([], [])
+    sql = (
+        f"SELECT {', '.join([stage.sql, req.sql, field.sql, *fact_columns])}"
+        f" FROM {q(Stage)} s"
+        f" LEFT JOIN {q(StageRequirement)} r"
+        f" ON r.{q(StageRequirement, 'stage')} = s.{q(Stage, 'id')}"
+        f" LEFT JOIN {q(CustomField)} f"
+        f" ON f.{q(CustomField, 'id')} = r.{q(StageRequirement, 'custom_field')}"
+        f" WHERE s.{q(Stage, 'pipeline')} = %s"
+        f" ORDER BY s.{q(Stage, 'position')}, s.{q(Stage, 'id')},"
+        f" r.{q(StageRequirement, 'position')}, r.{q(StageRequirement, 'id')}"
+    )
+    with conn.cursor() as cursor:
+        cursor.execute(sql, [*params, pipeline_id])
+        rows = cursor.fetchall()
+    n_stage, n_req, n_field = len(stage.names), len(req.names), len(field.names)
+    end = n_stage + n_req + n_field
+    stages: dict[int, Stage] = {}
+    by_stage: dict[int, list[StageRequirement]] = {}
+    done_kinds: set[str] = set()
+    confirmed: set[int] = set()
+    for row in rows:
+        stage_id = row[0]
+        if stage_id not in stages:
+            stages[stage_id] = stage.build(conn.alias, list(row[:n_stage]))
+            by_stage[stage_id] = []
+        if row[n_stage] is None:  # a stage without requirements
+            continue
+        requirement = req.build(conn.alias, list(row[n_stage:n_stage + n_req]))
+        if requirement.custom_field_id is not None:
+            requirement.custom_field = field.build(conn.alias, list(row[n_stage + n_req:end]))
+        by_stage[stage_id].append(requirement)
+        if deal is not None:
+            if row[end]:
+                done_kinds.add(requirement.task_kind)
+            if row[end + 1]:
+                confirmed.add(requirement.pk)
+    facts = None
+    if deal is not None:
+        paid = rows[0][end + 3] if rows else None
+        if paid is not None:  # converted as the ORM converts Sum("amount")
+            paid = _Columns(Deal.payments.rel.related_model, "p", ["amount"], conn).convert(
+                [paid])[0]
+        # Only the task kinds and facts the requirements name: all that _holds asks about.
+        facts = _Facts(deal, contact=bool(rows and rows[0][end + 2]),
+                       tasks=done_kinds, paid=paid or Decimal("0"), facts=confirmed)
+    return list(stages.values()), by_stage, facts
+
+
+def pipeline_layout(pipeline_id: int) -> tuple[list[Stage], dict[int, list[StageRequirement]]]:
+    """The pipeline's stages in order, and each stage's exit requirements with their custom
+    fields, in one query. Every move reads this; as three ORM queries (stages, requirements,
+    custom fields) it cost a move more than its gates and writes together (bench/moves.py).
+    Equal instances, in the same order, as ``Stage.objects`` and ``stage_requirements``."""
+    stages, by_stage, _facts = _read_layout(pipeline_id, None)
+    return stages, by_stage
+
+
+def deal_layout(deal: Deal) -> tuple[list[Stage], dict[int, list[StageRequirement]], Facts]:
+    """``pipeline_layout`` of the deal's pipeline and, in the same query, the deal's facts
+    those requirements ask about: (stages, requirements, facts for ``checklist``). Read after
+    the deal's row lock, like the separate fact queries it replaces."""
+    return _read_layout(deal.pipeline_id, deal)
+
+
 def stage_requirements(stages: Sequence[Stage]) -> dict[int, list[StageRequirement]]:
     by_stage: dict[int, list[StageRequirement]] = {s.pk: [] for s in stages}
     reqs = (StageRequirement.objects.filter(stage__in=[s.pk for s in stages])
@@ -141,18 +294,23 @@ def stage_requirements(stages: Sequence[Stage]) -> dict[int, list[StageRequireme
     return by_stage
 
 
-def checklist(deal: Deal, stages: Sequence[Stage]) -> list[tuple[Stage, StageRequirement, bool]]:
-    """Every requirement of ``stages`` with whether it holds for ``deal`` now."""
-    facts = _Facts(deal)
-    by_stage = stage_requirements(stages)
+def checklist(deal: Deal, stages: Sequence[Stage],
+              requirements: dict[int, list[StageRequirement]] | None = None,
+              facts: _Facts | None = None) -> list[tuple[Stage, StageRequirement, bool]]:
+    """Every requirement of ``stages`` with whether it holds for ``deal`` now.
+    ``requirements`` and ``facts`` (from ``deal_layout``) save reading them again."""
+    facts = facts if facts is not None else _Facts(deal)
+    by_stage = requirements if requirements is not None else stage_requirements(stages)
     return [(stage, req, _holds(deal, req, facts)) for stage in stages
             for req in by_stage[stage.pk]]
 
 
-def missing_facts(deal: Deal, stages: Sequence[Stage]) -> list[MissingFact]:
+def missing_facts(deal: Deal, stages: Sequence[Stage],
+                  requirements: dict[int, list[StageRequirement]] | None = None,
+                  facts: _Facts | None = None) -> list[MissingFact]:
     """The requirements of ``stages`` that do not hold, as structured, bilingual facts."""
     return [
         MissingFact(code=req.kind, stage_id=stage.pk, requirement_id=req.pk,
                     message=_message(req, stage))
-        for stage, req, ok in checklist(deal, stages) if not ok
+        for stage, req, ok in checklist(deal, stages, requirements, facts) if not ok
     ]

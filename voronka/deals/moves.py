@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from voronka.accounts.models import User
+from voronka.accounts.models import Role, User
 from voronka.core import events
 from voronka.core.audit import record_changes
 from voronka.core.errors import (
@@ -24,7 +24,7 @@ from voronka.core.errors import (
     PermissionDenied,
     ValidationError,
 )
-from voronka.pipelines.models import LossReason, Stage
+from voronka.pipelines.models import LossReason, Stage, StageRequirement
 
 from . import gates
 from .models import Deal, Transition
@@ -33,12 +33,13 @@ from .visibility import can_edit_deal
 
 def _lock(deal: Deal, actor: User | None, expected_version: int | None) -> Deal:
     """Re-read the deal under a row lock and check the caller's view of it is current."""
+    query = Deal.objects.select_for_update(of=("self",))
+    if actor is not None and actor.role == Role.HEAD:
+        # Only a head's permission check reads the pipeline and the owner; joining them for
+        # everyone costs every move more than the lookup itself (bench/moves.py).
+        query = query.select_related("pipeline", "owner")
     try:
-        locked = (
-            Deal.objects.select_for_update(of=("self",))
-            .select_related("pipeline", "stage", "owner")
-            .get(pk=deal.pk)
-        )
+        locked = query.get(pk=deal.pk)
     except Deal.DoesNotExist as exc:
         raise NotFound(_("Deal not found.")) from exc
     if not can_edit_deal(actor, locked):
@@ -53,8 +54,25 @@ def _lock(deal: Deal, actor: User | None, expected_version: int | None) -> Deal:
     return locked
 
 
+def _adopt_stage(deal: Deal, stages: list[Stage]) -> None:
+    # The deal's stage is taken from the list, so the lock query needs no join for it.
+    for stage in stages:
+        if stage.pk == deal.stage_id:
+            deal.stage = stage
+
+
 def _stages(deal: Deal) -> list[Stage]:
-    return list(Stage.objects.filter(pipeline_id=deal.pipeline_id).order_by("position", "id"))
+    stages, _requirements = gates.pipeline_layout(deal.pipeline_id)
+    _adopt_stage(deal, stages)
+    return stages
+
+
+def _layout(deal: Deal) -> tuple[list[Stage], dict[int, list[StageRequirement]], gates.Facts]:
+    """The stages in order, their exit requirements and the deal's facts, in one query read
+    after the row lock (bench/moves.py: separate queries cost more than the rest of a move)."""
+    stages, requirements, facts = gates.deal_layout(deal)
+    _adopt_stage(deal, stages)
+    return stages, requirements, facts
 
 
 def _index(stages: list[Stage], stage_id: int) -> int:
@@ -75,8 +93,10 @@ def _require_open(deal: Deal) -> None:
         raise MoveRefused(_("The deal is closed; reopen it first."))
 
 
-def _check_gates(deal: Deal, stages: list[Stage], message: str) -> None:
-    missing = gates.missing_facts(deal, stages)
+def _check_gates(deal: Deal, stages: list[Stage],
+                 requirements: dict[int, list[StageRequirement]], facts: gates.Facts,
+                 message: str) -> None:
+    missing = gates.missing_facts(deal, stages, requirements, facts)
     if missing:
         raise GateRefused(message, missing)
 
@@ -142,7 +162,7 @@ def deal_move(
     """Move forward to ``to_stage``: the facts of the current and every skipped stage must hold."""
     locked = _lock(deal, actor, expected_version)
     _require_open(locked)
-    stages = _stages(locked)
+    stages, requirements, facts = _layout(locked)
     here, there = _index(stages, locked.stage_id), _index(stages, to_stage.pk)
     if there == here:
         raise MoveRefused(_("The deal is already on this stage."))
@@ -154,7 +174,11 @@ def deal_move(
             )
         )
     _check_gates(
-        locked, stages[here:there], _("The deal cannot leave the stage until its facts hold.")
+        locked,
+        stages[here:there],
+        requirements,
+        facts,
+        _("The deal cannot leave the stage until its facts hold."),
     )
     kind = Transition.Kind.ADVANCE if there == here + 1 else Transition.Kind.SKIP
     tr = _write(
@@ -182,10 +206,14 @@ def deal_win(
     """Close as won: the facts of the current stage and every later one must hold."""
     locked = _lock(deal, actor, expected_version)
     _require_open(locked)
-    stages = _stages(locked)
+    stages, requirements, facts = _layout(locked)
     here = _index(stages, locked.stage_id)
     _check_gates(
-        locked, stages[here:], _("The deal cannot be won until the last stage's facts hold.")
+        locked,
+        stages[here:],
+        requirements,
+        facts,
+        _("The deal cannot be won until the last stage's facts hold."),
     )
     now = _now(at)
     tr = _write(
