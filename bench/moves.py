@@ -10,11 +10,13 @@ PostgreSQL the database ``voronka_bench`` on 127.0.0.1:5432 (``--pg-url`` to cha
 The data is a six-stage pipeline with one or two exit requirements of every kind per stage
 and N deals whose facts all hold, so every move passes its gates.
 
-Per round the same number of moves is made two ways, each move in its own transaction as a
-user makes them: through ``voronka.deals.services.deal_move`` (row lock, version check, gates,
-transition log, deal update) on one half of the deals, and as a bare ORM ``update`` of the
-deal plus ``Transition.objects.create`` on the other half. The two take turns in chunks of 50
-moves, so both meet the same load from the rest of a shared machine. After a warm-up round
+Per round the same number of moves is made three ways, each move in its own transaction as a
+user makes them, each way on its own third of the deals: through
+``voronka.deals.services.deal_move`` (row lock, version check, gates, transition log, deal
+update, domain event to its subscribers); the same with the event subscribers (automation,
+webhooks) detached, to show what they cost; and as a bare ORM ``update`` of the deal plus
+``Transition.objects.create``. The ways take turns in chunks of 50 moves, so all meet the
+same load from the rest of a shared machine. After a warm-up round
 the medians of the rounds are reported with their ratio, the statements per move, the moves
 per second of this process's CPU time (what an idle machine would approach), and a
 machine-readable line starting with ``BENCH``. Goal (issue 2): >= 300 moves/s and >= 0.3x the
@@ -44,10 +46,10 @@ DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/voronka_bench"
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
-    p.add_argument("--deals", type=int, default=400,
-                   help="deals in the pipeline, half moved each way (default 400)")
-    p.add_argument("--moves", type=int, default=1000,
-                   help="moves per round and method (default 1000; at most deals / 2 x 5)")
+    p.add_argument("--deals", type=int, default=300,
+                   help="deals in the pipeline, a third moved each way (default 300)")
+    p.add_argument("--moves", type=int, default=500,
+                   help="moves per round and way (default 500; at most deals / 3 x 5)")
     p.add_argument("--rounds", type=int, default=5, help="measured rounds (default 5)")
     p.add_argument("--max-seconds", type=float, default=150.0,
                    help="time budget per database; rounds stop when it is spent (default 150)")
@@ -56,8 +58,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--profile", action="store_true",
                    help="profile one round of deal_move with cProfile and print the top calls")
     args = p.parse_args(argv)
-    if args.deals < 2 or args.moves < 1 or args.rounds < 1:
-        p.error("--deals must be at least 2, --moves and --rounds at least 1")
+    if args.deals < 3 or args.moves < 1 or args.rounds < 1:
+        p.error("--deals must be at least 3, --moves and --rounds at least 1")
     return args
 
 
@@ -126,35 +128,28 @@ def run_one(db: str, args: argparse.Namespace) -> dict:
             _pg_recreate(args.pg_url, create=False)
 
 
-CHUNK = 50  # moves per turn when the two methods take turns within a round
+CHUNK = 50  # moves per turn when the ways of moving take turns within a round
 
 
-def timed_round(world, moves: int, first_bare: bool) -> tuple[float, float, float, float]:
-    """One round: the service and the bare writes take turns in chunks on their own halves of
-    the deals, so both meet the same load from the rest of the machine. Moves per second of
-    wall time (service, bare), then per second of this process's CPU time (service, bare):
-    the latter is what an idle machine would give, less the database server's own share."""
+def timed_round(world, moves: int, turn: int) -> dict[str, tuple[float, float]]:
+    """One round: each way of moving (scenario.ARMS) works on its own share of the deals, and
+    they take turns in chunks, so all meet the same load from the rest of the machine. Per
+    arm: moves per second of wall time, and per second of this process's CPU time (what an
+    idle machine would approach, less the database server's own share)."""
     from bench import scenario
 
-    service_deals, bare_deals = world.halves()
-    service_plan = scenario.plan(world, service_deals, moves)
-    bare_plan = scenario.plan(world, bare_deals, moves)
-    spent = {"service": 0.0, "bare": 0.0}
-    cpu = {"service": 0.0, "bare": 0.0}
-    turns = [("service", scenario.service_moves, service_plan),
-             ("bare", scenario.bare_moves, bare_plan)]
-    if first_bare:
-        turns.reverse()
+    arms = list(zip(scenario.ARMS, world.parts(len(scenario.ARMS)), strict=True))
+    arms = arms[turn % len(arms):] + arms[:turn % len(arms)]  # who goes first rotates
+    plans = {name: scenario.plan(world, deals, moves) for (name, _m), deals in arms}
+    spent = {name: [0.0, 0.0] for (name, _m), _d in arms}
     for start in range(0, moves, CHUNK):
-        for name, method, steps in turns:
-            chunk = steps[start:start + CHUNK]
+        for (name, method), _deals in arms:
             t0, c0 = time.perf_counter(), time.process_time()
-            method(world, chunk)
-            spent[name] += time.perf_counter() - t0
-            cpu[name] += time.process_time() - c0
+            method(world, plans[name][start:start + CHUNK])
+            spent[name][0] += time.perf_counter() - t0
+            spent[name][1] += time.process_time() - c0
     scenario.reset(world)
-    return (moves / spent["service"], moves / spent["bare"],
-            moves / cpu["service"], moves / cpu["bare"])
+    return {name: (moves / wall, moves / cpu) for name, (wall, cpu) in spent.items()}
 
 
 def measure(db: str, args: argparse.Namespace) -> dict:
@@ -163,29 +158,23 @@ def measure(db: str, args: argparse.Namespace) -> dict:
     started = time.perf_counter()
     world = scenario.build(deals=args.deals)
     setup_s = time.perf_counter() - started
-    per_method = len(world.halves()[1])
-    moves = min(args.moves, per_method * (len(world.stages) - 1))
+    per_arm = min(len(p) for p in world.parts(len(scenario.ARMS)))
+    moves = min(args.moves, per_arm * (len(world.stages) - 1))
     print(f"[{db}] data: {len(world.deals)} deals, {len(world.stages)} stages, "
           f"{world.requirements} exit requirements, built in {setup_s:.1f}s; "
-          f"{moves} moves per round and method", flush=True)
+          f"{moves} moves per round and way", flush=True)
 
     deadline = started + args.max_seconds
     # Warm-up: connections, statement caches, imports, translation catalogues.
-    timed_round(world, min(200, moves), first_bare=False)
+    timed_round(world, min(150, moves), turn=0)
 
-    service_rates: list[float] = []
-    bare_rates: list[float] = []
-    cpu_rates: list[float] = []
-    cpu_bare_rates: list[float] = []
+    rounds: list[dict[str, tuple[float, float]]] = []
     for n in range(args.rounds):
-        rate, bare, cpu_rate, cpu_bare = timed_round(world, moves, first_bare=n % 2 == 1)
-        service_rates.append(rate)
-        bare_rates.append(bare)
-        cpu_rates.append(cpu_rate)
-        cpu_bare_rates.append(cpu_bare)
-        print(f"[{db}] round {n + 1}: deal_move {rate:7.0f}/s   bare {bare:7.0f}/s   "
-              f"ratio {rate / bare:.2f}   (per CPU second: {cpu_rate:.0f} / {cpu_bare:.0f})",
-              flush=True)
+        r = timed_round(world, moves, turn=n)
+        rounds.append(r)
+        print(f"[{db}] round {n + 1}: deal_move {r['move'][0]:6.0f}/s   "
+              f"without subscribers {r['quiet'][0]:6.0f}/s   bare {r['bare'][0]:6.0f}/s   "
+              f"ratio {r['move'][0] / r['bare'][0]:.2f}", flush=True)
         if time.perf_counter() > deadline and n + 1 < args.rounds:
             print(f"[{db}] time budget spent; stopping after {n + 1} rounds", flush=True)
             break
@@ -194,24 +183,33 @@ def measure(db: str, args: argparse.Namespace) -> dict:
     if args.profile:
         scenario.profile(world, moves)
 
-    rate, bare = statistics.median(service_rates), statistics.median(bare_rates)
-    ratio = statistics.median(r / b for r, b in zip(service_rates, bare_rates, strict=True))
+    def median(arm: str, i: int = 0) -> float:
+        return round(statistics.median(r[arm][i] for r in rounds), 1)
+
+    def ratio(arm: str) -> float:
+        return round(statistics.median(r[arm][0] / r["bare"][0] for r in rounds), 3)
+
+    rate = median("move")
     return {
         "db": db,
         "deals": len(world.deals),
         "stages": len(world.stages),
         "requirements": world.requirements,
         "moves_per_round": moves,
-        "rounds": len(service_rates),
-        "moves_per_s": round(rate, 1),
-        "bare_per_s": round(bare, 1),
-        "ratio": round(ratio, 3),
-        "queries_per_move": queries["service"],
+        "rounds": len(rounds),
+        "moves_per_s": rate,
+        "bare_per_s": median("bare"),
+        "ratio": ratio("move"),
+        "quiet_moves_per_s": median("quiet"),
+        "quiet_ratio": ratio("quiet"),
+        "queries_per_move": queries["move"],
+        "quiet_queries_per_move": queries["quiet"],
         "bare_queries_per_move": queries["bare"],
-        "cpu_moves_per_s": round(statistics.median(cpu_rates), 1),
-        "cpu_bare_per_s": round(statistics.median(cpu_bare_rates), 1),
+        "cpu_moves_per_s": median("move", 1),
+        "cpu_quiet_per_s": median("quiet", 1),
+        "cpu_bare_per_s": median("bare", 1),
         "load_avg": round(os.getloadavg()[0], 2),
-        "goal_met": rate >= GOAL_RATE and ratio >= GOAL_RATIO,
+        "goal_met": rate >= GOAL_RATE and ratio("move") >= GOAL_RATIO,
         "seconds": round(time.perf_counter() - started, 1),
     }
 
@@ -222,13 +220,17 @@ def report(result: dict) -> None:
     r = result
     print(f"\n{r['db']}: {r['moves_per_round']} moves x {r['rounds']} rounds, "
           f"{r['deals']} deals, {r['stages']} stages, {r['requirements']} exit requirements")
-    print(f"  deal_move  {r['moves_per_s']:8.0f} moves/s  ({r['queries_per_move']} queries/move)")
-    print(f"  bare ORM   {r['bare_per_s']:8.0f} moves/s  ({r['bare_queries_per_move']} "
-          f"queries/move)")
-    print(f"  ratio      {r['ratio']:8.2f}x        goal >= {GOAL_RATE:.0f} moves/s and "
-          f">= {GOAL_RATIO}x: {'met' if r['goal_met'] else 'MISSED'}")
+    print(f"  deal_move                  {r['moves_per_s']:7.0f} moves/s  "
+          f"({r['queries_per_move']} statements/move)  ratio {r['ratio']:.2f}x")
+    print(f"  deal_move, no subscribers  {r['quiet_moves_per_s']:7.0f} moves/s  "
+          f"({r['quiet_queries_per_move']} statements/move)  ratio {r['quiet_ratio']:.2f}x")
+    print(f"  bare ORM                   {r['bare_per_s']:7.0f} moves/s  "
+          f"({r['bare_queries_per_move']} statements/move)")
+    print(f"  goal >= {GOAL_RATE:.0f} moves/s and >= {GOAL_RATIO}x: "
+          f"{'met' if r['goal_met'] else 'MISSED'}")
     print(f"  per CPU second of this process: deal_move {r['cpu_moves_per_s']:.0f}, "
-          f"bare {r['cpu_bare_per_s']:.0f}; load average {r['load_avg']}")
+          f"no subscribers {r['cpu_quiet_per_s']:.0f}, bare {r['cpu_bare_per_s']:.0f}; "
+          f"load average {r['load_avg']}")
     print("BENCH " + json.dumps(r, sort_keys=True), flush=True)
 
 
@@ -285,7 +287,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {db:9} FAILED")
         else:
             print(f"  {db:9} deal_move {r['moves_per_s']:6.0f}/s   bare {r['bare_per_s']:6.0f}/s"
-                  f"   ratio {r['ratio']:.2f}x   goal {'met' if r['goal_met'] else 'MISSED'}")
+                  f"   ratio {r['ratio']:.2f}x   goal {'met' if r['goal_met'] else 'MISSED'}"
+                  f"   (without event subscribers {r['quiet_moves_per_s']:.0f}/s,"
+                  f" {r['quiet_ratio']:.2f}x)")
     return 0 if all(results) else 1
 
 

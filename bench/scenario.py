@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from voronka.accounts.models import Role, Team, User
 from voronka.activities.services import task_complete, task_create
+from voronka.core import events
 from voronka.crm.services import company_create, contact_create
 from voronka.deals.models import Deal, Transition
 from voronka.deals.services import (
@@ -62,10 +63,10 @@ class World:
     deals: list[Deal]
     requirements: int
 
-    def halves(self) -> tuple[list[Deal], list[Deal]]:
-        """Two equal, interleaved sets of deals: one moved by the service, one bare, so both
-        methods can run side by side in one round and meet the same database."""
-        return self.deals[0::2], self.deals[1::2]
+    def parts(self, n: int) -> list[list[Deal]]:
+        """``n`` interleaved sets of deals, one per way of moving, so the ways can run side by
+        side in one round and meet the same database."""
+        return [self.deals[i::n] for i in range(n)]
 
 
 def build(*, deals: int) -> World:
@@ -97,7 +98,7 @@ def build(*, deals: int) -> World:
                            expected_close_date=today + datetime.timedelta(days=30),
                            custom_fields={"industry": ["IT", "Ритейл", "Производство"][i % 3]})
         deal_contact_attach(deal=deal, contact=contact, role="decision_maker", actor=manager)
-        for kind in ("meeting", "document", "call"):
+        for kind in ("meeting", "document"):
             task = task_create(actor=manager, deal=deal, kind=kind, text=f"{kind} {i}",
                                due_at=due)
             task_complete(task=task, actor=manager, result="done")
@@ -144,6 +145,19 @@ def service_moves(world: World, steps: list[tuple[Deal, Stage]]) -> None:
             raise AssertionError(f"unexpected {tr.kind} for deal {deal.pk}")
 
 
+def quiet_moves(world: World, steps: list[tuple[Deal, Stage]]) -> None:
+    """``deal_move`` with the domain-event subscribers (automation, webhooks) detached: what
+    the move itself costs. The event is still built and published, to no one."""
+    subscribers = list(events._subscribers)  # noqa: SLF001 - a bench may look inside
+    for handler in subscribers:
+        events.unsubscribe(handler)
+    try:
+        service_moves(world, steps)
+    finally:
+        for handler in subscribers:
+            events.subscribe(handler)
+
+
 def bare_moves(world: World, steps: list[tuple[Deal, Stage]]) -> None:
     """The floor: the same rows written with nothing checked."""
     actor = world.manager
@@ -165,7 +179,7 @@ def count_queries(world: World) -> dict[str, int]:
     """SQL statements for one move each way (BEGIN/COMMIT included where the driver logs
     them), on the gate-heaviest step."""
     out = {}
-    for name, method in (("service", service_moves), ("bare", bare_moves)):
+    for name, method in ARMS:
         # The last move of the last deal: into the last stage, past two requirements.
         steps = plan(world, world.deals, len(world.deals) * len(world.stages))[-1:]
         deal = steps[0][0]
@@ -178,8 +192,12 @@ def count_queries(world: World) -> dict[str, int]:
     return out
 
 
+# The ways of moving a deal, timed side by side.
+ARMS = (("move", service_moves), ("quiet", quiet_moves), ("bare", bare_moves))
+
+
 def profile(world: World, moves: int) -> None:
-    steps = plan(world, world.halves()[0], moves)
+    steps = plan(world, world.parts(len(ARMS))[0], moves)
     prof = cProfile.Profile()
     prof.enable()
     service_moves(world, steps)
