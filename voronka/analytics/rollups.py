@@ -13,9 +13,8 @@ of what they affect. Deleting a deal (the product has no such service) needs
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
@@ -131,12 +130,6 @@ def _rebuild_reordered() -> None:
 
 _DEAL_COLUMNS = ("id", "pipeline_id", "owner_id", "source", "budget", "created_at",
                  "furthest_stage_id", "stage_id", "status", "loss_reason_id")
-
-
-def _aware(value) -> datetime.datetime:
-    if isinstance(value, str):
-        value = datetime.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
 
 
 def _cents(value) -> int:
@@ -330,19 +323,6 @@ def _remember_orders(orders: dict[int, list[int]]) -> None:
 
 
 # --- rebuild ------------------------------------------------------------------------------
-
-def _deal_batches(pipeline_ids: list[int] | None, size: int) -> Iterator[list[int]]:
-    qs = Deal.objects.order_by("id")
-    if pipeline_ids is not None:
-        qs = qs.filter(pipeline_id__in=pipeline_ids)
-    last = 0
-    while True:
-        ids = list(qs.filter(id__gt=last).values_list("id", flat=True)[:size])
-        if not ids:
-            return
-        yield ids
-        last = ids[-1]
-
 
 def rebuild(*, pipeline_ids: list[int] | None = None, batch: int = 20000,
             progress=None, then_refresh: bool = True) -> int:
