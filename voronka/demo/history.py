@@ -185,7 +185,7 @@ class DealWriter:
         if rng.random() < self.world.planner.profile(self.owner.email).sloppy:
             text = rng.choice(texts.SLOPPY_TASKS)
         contact = self.contacts[0].full_name.split(" ", 1)[1] if self.contacts else ""
-        created = min(_between(start, end, 0.0, 0.05, rng) + MINUTE,
+        created = min(self._when(start, end, 0.0, 0.05) + MINUTE,
                       _between(start, end, 0.5, 0.5, rng))
         median = datetime.timedelta(days=spec.dwell_days)
         due = working_time(created + median * rng.uniform(0.3, 1.1), self.spec, rng)
@@ -198,7 +198,7 @@ class DealWriter:
             self._facts(index, index + 1, start, end, partial=True)
             self._note(start, end, 0.12)
             return
-        done = _between(created, end, 0.55, 0.97, rng)
+        done = self._when(created, end, 0.55, 0.97)
         if leaving.kind == "lost":
             task_complete(task=task, actor=self.owner, done_at=done,
                           result=texts.LOST_RESULT % {"reason": leaving.reason})
@@ -209,6 +209,14 @@ class DealWriter:
         target = leaving.stage if leaving.kind == "move" else len(self.funnel.stages)
         self._facts(index, target, done, end, partial=False)
         self._note(start, end, 0.1)
+
+    def _when(self, a: datetime.datetime, b: datetime.datetime, low: float,
+              high: float) -> datetime.datetime:
+        """A moment between a and b, moved into working hours when that keeps it before b
+        (people call, meet and pay by day)."""
+        moment = _between(a, b, low, high, self.rng)
+        snapped = working_time(moment, self.spec, self.rng)
+        return snapped if snapped < b else moment
 
     def _overdue_share(self) -> float:
         return self.world.planner.profile(self.owner.email).overdue
@@ -222,7 +230,7 @@ class DealWriter:
         span = max((end - start).total_seconds() / 86400, 0.01)
         mean = spec.calls * min(2.0, max(0.5, span / spec.dwell_days))
         count = min(8, _poisson(mean, rng)) + (1 if first else 0)
-        moments = sorted(_between(start, end, 0.0, 1.0, rng) for _ in range(count))
+        moments = sorted(self._when(start, end, 0.0, 1.0) for _ in range(count))
         for n, moment in enumerate(moments):
             if first and n == 0:
                 moment = start + MINUTE  # the call that brought the deal in, or the first one
@@ -242,7 +250,7 @@ class DealWriter:
             return
         text = text or self.rng.choice(texts.NOTES[self.spec.key])
         note_create(actor=self.owner, deal=self.deal, text=text,
-                    created_at=_between(start, end, 0.1, 0.9, self.rng))
+                    created_at=self._when(start, end, 0.1, 0.9))
 
     # --- the facts that open the gate -----------------------------------------------------
     def _facts(self, first: int, stop: int, start: datetime.datetime,
@@ -252,7 +260,7 @@ class DealWriter:
         rng = self.rng
         changes: dict[str, Any] = {}
         custom: dict[str, Any] = {}
-        moments = iter(sorted(_between(start, end, 0.05, 0.9, rng) for _ in range(12)))
+        moments = iter(sorted(self._when(start, end, 0.05, 0.9) for _ in range(12)))
         for index in range(first, stop):
             for code, stage in texts.FIELD_STAGE[self.spec.key].items():
                 if stage == index and code not in self.deal.custom_fields \
@@ -267,7 +275,7 @@ class DealWriter:
             changes["custom_fields"] = custom
         if changes:
             self.deal = deal_update(deal=self.deal, actor=self.owner,
-                                    at=_between(start, end, 0.93, 0.99, rng), **changes)
+                                    at=self._when(start, end, 0.93, 0.99), **changes)
 
     def _fact(self, req: StageRequirement, at: datetime.datetime, end: datetime.datetime,
               changes: dict[str, Any], custom: dict[str, Any], partial: bool) -> None:
@@ -305,7 +313,7 @@ class DealWriter:
         elif self.spec.key == "b2b" and req.payment_share == 1 and self.rng.random() < 0.35:
             half = (parts[0] / 2).quantize(CENT)
             parts = [half, parts[0] - half]  # paid in two tranches
-        moments = sorted(_between(at, end, 0.0, 0.95, self.rng) for _ in parts)
+        moments = sorted(self._when(at, end, 0.0, 0.95) for _ in parts)
         for amount, moment in zip(parts, moments, strict=True):
             number = 100 + self.plan.index * 3 + len(parts)
             payment_create(deal=self.deal, amount=amount, paid_on=moment.date(),
