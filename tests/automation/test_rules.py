@@ -6,6 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from voronka.activities.models import Task
 from voronka.activities.services import task_create
@@ -375,3 +377,38 @@ def test_a_correction_does_not_rerun_stage_rules(pipeline, stages, admin, head, 
     jobs()
     # Entered on creation and on the move; the correction back is not news for the rules.
     assert Notification.objects.count() == 2
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(budget=st.booleans(), meeting=st.booleans(), via_win=st.booleans())
+def test_a_rule_never_moves_a_deal_whose_facts_do_not_hold(pipeline, stages, head, manager,
+                                                           jobs, budget, meeting, via_win):
+    """Whatever the facts, a rule's move goes through the gates: the deal moves exactly when
+    the stage's exit facts hold, and every automated transition had them."""
+    from voronka.deals.gates import missing_facts
+
+    Rule.objects.all().delete()
+    _rule(head, pipeline, trigger="field_changed", field="source",
+          actions=[{"type": "move_next"}])
+    deal = make_deal(pipeline, manager)
+    if via_win:  # the last stage: "next" is the win, which needs that stage's facts
+        Deal.objects.filter(pk=deal.pk).update(stage=stages[-1])
+        deal.refresh_from_db()
+    if budget:
+        deal_update(deal=deal, actor=manager, budget="1000")
+    if meeting and via_win:
+        from voronka.deals.services import deal_fact_confirm
+
+        deal_fact_confirm(deal=deal, requirement=stages[-1].requirements.get(), actor=manager)
+    elif meeting:
+        done_task(deal, manager)
+    deal.refresh_from_db()
+    held = not missing_facts(deal, [deal.stage])
+    deal_update(deal=deal, actor=manager, source="web")  # the trigger
+    jobs()
+    after = Deal.objects.get(pk=deal.pk)
+    moved = after.stage_id != deal.stage_id or after.status != deal.status
+    assert moved == held
+    run = RuleRun.objects.get(deal=deal)
+    assert run.status == ("success" if held else "refused")
