@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from voronka.accounts.models import Role, User
+from voronka.accounts.models import User
 from voronka.core import events
 from voronka.core.audit import record_changes
 from voronka.core.errors import (
@@ -33,13 +33,12 @@ from .visibility import can_edit_deal
 
 def _lock(deal: Deal, actor: User | None, expected_version: int | None) -> Deal:
     """Re-read the deal under a row lock and check the caller's view of it is current."""
-    query = Deal.objects.select_for_update(of=("self",))
-    if actor is not None and actor.role == Role.HEAD:
-        # Only a head's permission check reads the pipeline and the owner; joining them for
-        # everyone costs every move more than the lookup itself (bench/moves.py).
-        query = query.select_related("pipeline", "owner")
+    # No join in the locking read: on PostgreSQL a row changed by the lock holder (its stage,
+    # its owner) is re-checked against the joined rows of its old version and silently
+    # dropped, which reads as "not found" to every waiting mover. A head's permission check
+    # loads the pipeline and the owner afterwards.
     try:
-        locked = query.get(pk=deal.pk)
+        locked = Deal.objects.select_for_update(of=("self",)).get(pk=deal.pk)
     except Deal.DoesNotExist as exc:
         raise NotFound(_("Deal not found.")) from exc
     if not can_edit_deal(actor, locked):

@@ -174,8 +174,8 @@ def deal_update(*, deal: Deal, actor: User | None, expected_version: int | None 
                 at: datetime.datetime | None = None, **changes: Any) -> Deal:
     """Change a deal's own fields (never its stage or status); every change is audited.
     ``at`` is a past time from a trusted caller (demo, import); no view passes it."""
-    locked = (Deal.objects.select_for_update(of=("self",))
-              .select_related("pipeline", "owner").get(pk=deal.pk))
+    # No join while locking (see moves._lock: a concurrent owner change would drop the row).
+    locked = Deal.objects.select_for_update(of=("self",)).get(pk=deal.pk)
     if not can_edit_deal(actor, locked):
         raise PermissionDenied(_("You may not change this deal."))
     expected = deal.version if expected_version is None else expected_version
