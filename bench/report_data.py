@@ -2,7 +2,7 @@
 
 Five teams of 20 managers, one pipeline each (5, 5, 5, 10 and 20 stages), deals created over
 two years from six sources; per deal a created transition, advances (15 % of them skips),
-3 % corrected back by an administrator, losses with one of five reasons, 8 % of the losses
+5 % corrected back by an administrator, losses with one of five reasons, 13 % of the losses
 reopened, 85 % of the deals that reach the last stage won. Stay durations are exponential with
 a mean per stage of 0.5–9 days. Deals still running at the end stay open.
 """
@@ -90,7 +90,7 @@ def generate(out: Path, n_deals: int) -> dict:
                             st[here + step]["id"], now, stay)
                         here += step
                         far, entered = max(far, here), now
-                        if here > 0 and rnd.random() < 0.03:  # an admin puts it back
+                        if here > 0 and rnd.random() < 0.05:  # an admin puts it back
                             now += datetime.timedelta(hours=rnd.randint(1, 48))
                             log("correction", st[here]["id"], st[here - 1]["id"], now,
                                 int((now - entered).total_seconds()))
@@ -100,7 +100,7 @@ def generate(out: Path, n_deals: int) -> dict:
                     reason = rnd.choice(reasons[p])
                     log("lost", st[here]["id"], st[here]["id"], now, stay, reason)
                     status, closed = "lost", now
-                if status == "won" or rnd.random() > 0.08:
+                if status == "won" or rnd.random() > 0.13:
                     break
                 now += datetime.timedelta(days=rnd.randint(1, 60))  # reopened from the archive
                 if now > END:
@@ -206,13 +206,15 @@ def load(data: Path) -> None:
                 cur.execute(f"DROP INDEX {index}")
             all_cols = ", ".join((*cols, *fixed))
             if vendor == "sqlite":
-                marks = ", ".join(["%s"] * (len(cols) + len(fixed)))
+                marks = ", ".join(["?"] * (len(cols) + len(fixed)))
+                sql = f"INSERT INTO {table} ({all_cols}) VALUES ({marks})"
+                raw = connection.connection  # the sqlite3 connection: no per-row wrapper
                 with open(data / name, newline="") as f:
-                    rows = ([*(v if v != "" else None for v in row), *extra]
+                    rows = ([None if v == "" else v for v in row] + extra
                             for row in csv.reader(f))
                     while batch := [r for _, r in zip(range(50_000), rows, strict=False)]:
-                        cur.executemany(f"INSERT INTO {table} ({all_cols}) VALUES ({marks})",
-                                        batch)
+                        raw.executemany(sql, batch)
+                raw.commit()
             else:
                 cur.execute(f"CREATE TEMP TABLE load_{table} AS SELECT {', '.join(cols)} "
                             f"FROM {table} WITH NO DATA")
