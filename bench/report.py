@@ -58,6 +58,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--raw-on-db", choices=("auto", "yes", "no"), default="auto",
                    help="also time the raw SQL on SQLite/PostgreSQL (auto: up to 200,000 deals; "
                         "beyond, a single raw flow query on SQLite takes minutes)")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the databases afterwards (default: removed; the CSV stays cached)")
     p.add_argument("--pg-url", default=PG_URL)
     p.add_argument("--child", default="", help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -303,6 +305,12 @@ def main(argv=None) -> int:
         line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")][-1]
         result = json.loads(line[len("RESULT "):])
         result["total_s"] = round(time.perf_counter() - t0)
+        if not args.keep:
+            if db == "sqlite":
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+            else:
+                pg_recreate(args.pg_url, create=False)
         results.append(result)
         print(f"{db}: done in {result['total_s']} s", flush=True)
     report(meta, results, time.perf_counter() - started)

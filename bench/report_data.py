@@ -119,7 +119,7 @@ def generate(out: Path, n_deals: int) -> dict:
 
 # --- loading ------------------------------------------------------------------------------
 
-def pg_recreate(url: str) -> None:
+def pg_recreate(url: str, *, create: bool = True) -> None:
     import psycopg
     from psycopg import sql
 
@@ -129,7 +129,8 @@ def pg_recreate(url: str) -> None:
         raise SystemExit(f"refusing to use {name!r} as the bench database")
     with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as c:
         c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        if create:
+            c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def dimensions(meta: dict) -> None:
