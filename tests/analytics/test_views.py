@@ -109,3 +109,14 @@ def test_navigation_link(client, admin, history):
     html = page(client, admin, reverse("web:board")).content.decode()
     assert 'href="/reports/"' in html
     assert page(client, admin, "/reports/", status=302)["Location"].endswith("/reports/funnel/")
+
+
+def test_drill_page_goes_back_to_its_report(client, admin, history):
+    p = history["pipeline"].pk
+    html = page(client, admin, f"/reports/time/?pipeline={p}&{Q}").content.decode()
+    assert "from_report=time" in html
+    r = page(client, admin, f"/reports/deals/?pipeline={p}&{Q}&mode=flow&cell=won"
+                            f"&from_report=time")
+    body = r.content.decode()
+    assert 'href="/reports/time/?' in body and "Won in the period" in body
+    assert '<span class="pill">1</span>' in body  # A, won on 20 January

@@ -48,12 +48,13 @@ def _query(form: ReportFilterForm, **extra) -> str:
     return urlencode(params)
 
 
-def _linker(form: ReportFilterForm, mode: str | None = None) -> Callable[..., str]:
-    """cell (, owner) → the URL of the deals behind a figure."""
+def _linker(form: ReportFilterForm, report: str, mode: str | None = None
+            ) -> Callable[..., str]:
+    """cell (, owner) → the URL of the deals behind a figure (and back to ``report``)."""
     base = reverse("analytics:deals")
 
     def link(cell: str, owner: int | None = None) -> str:
-        extra = {"cell": cell}
+        extra = {"cell": cell, "from_report": report}
         if mode:
             extra["mode"] = mode
         if owner:
@@ -65,14 +66,14 @@ def _linker(form: ReportFilterForm, mode: str | None = None) -> Callable[..., st
 
 def _compute(name: str, request: HttpRequest, form: ReportFilterForm) -> dict:
     user, filters = request.user, form.filters()
-    link = _linker(form)
+    link = _linker(form, name)
     if name == "funnel":
         ctx, funnel = funnel_report(user=user, filters=filters)
         return {"ctx": ctx, "funnel": funnel, "chart": charts.funnel_chart(funnel, link),
                 "tables": export.funnel_tables(ctx, funnel)}
     if name == "time":
         ctx, timing = timing_report(user=user, filters=filters)
-        flow = _linker(form, "flow")
+        flow = _linker(form, name, "flow")
         return {"ctx": ctx, "timing": timing, "chart": charts.timing_chart(timing, flow),
                 "cycle_chart": charts.cycle_chart(timing.cycle, flow), "flow_link": flow,
                 "tables": export.timing_tables(ctx, timing)}
@@ -108,7 +109,7 @@ def report_view(request: HttpRequest, name: str) -> HttpResponse:
     page.update(_compute(name, request, form))
     page["chart_height"] = 90 + 40 * (len(page["ctx"].stages) + 1)
     page["query"] = _query(form)
-    page["link"] = _linker(form)
+    page["link"] = _linker(form, name)
     if name == "managers":
         page["shapes"] = [(code, NAMES[code], MEANINGS[code], picture(widths))
                           for code, widths in TEMPLATES.items()]
@@ -152,10 +153,10 @@ def deals_view(request: HttpRequest) -> HttpResponse:
         page["cell_error"] = " ".join(str(m) for m in exc.errors.get("cell", []) or [exc])
         return render(request, "analytics/deals.html", page, status=400)
     paginator = Paginator(result.queryset, 50)
+    report = request.GET.get("from_report")
+    report = report if report in REPORTS else "funnel"
     page.update({"drill": result, "page": paginator.get_page(request.GET.get("page")),
-                 "query": _query(form, cell=cell),
-                 "back": reverse("analytics:report", kwargs={
-                     "name": request.GET.get("from_report", "funnel")
-                     if request.GET.get("from_report") in REPORTS else "funnel"})
+                 "query": _query(form, cell=cell, from_report=report),
+                 "back": reverse("analytics:report", kwargs={"name": report})
                  + "?" + _query(form)})
     return render(request, "analytics/deals.html", page)
