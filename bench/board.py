@@ -150,19 +150,21 @@ def _time(client, url: str) -> tuple[float, int]:
 
 def _breakdown(head, pipeline) -> dict[str, float]:
     """Best-of-5 milliseconds of the board's parts, to see where its time goes."""
-    from django.db.models import F, Window
-    from django.db.models.functions import RowNumber
+    from django.db.models import Q
 
     from voronka.deals import board as selectors
     from voronka.web.cards import render_card
 
     filters = selectors.BoardFilters()
+    stages = list(pipeline.stages.order_by("position", "id"))
 
     def ranking():
-        return list(selectors._open_deals(head, pipeline, filters).annotate(
-            rank=Window(RowNumber(), partition_by=[F("stage_id")],
-                        order_by=[F("stage_entered_at").desc(), F("id").desc()]),
-        ).filter(rank__lte=selectors.PAGE_SIZE).values_list("pk", flat=True))
+        deals = selectors._open_deals(head, pipeline, filters)
+        firsts = Q(pk__in=[])
+        for stage in stages:
+            firsts |= Q(pk__in=deals.filter(stage_id=stage.pk).order_by(*selectors.CARD_ORDER)
+                        .values("pk")[:selectors.PAGE_SIZE])
+        return list(selectors.Deal.objects.filter(firsts).values_list("pk", flat=True))
 
     board = selectors.board_get(user=head, pipeline=pipeline, filters=filters)
     cards = [card for column in board.columns for card in column.cards]

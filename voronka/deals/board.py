@@ -1,8 +1,8 @@
 """Reads for the board: per stage the count and budget of *all* open deals under the filters,
 plus one page of cards with their next task and warning marks.
 
-The number of queries is constant: one aggregate over the filtered deals, one windowed query
-for the ids of every column's first cards, one for those cards (next task and overdue flag as
+The number of queries is constant: one aggregate over the filtered deals and one for every
+column's first cards (each column's a ``LIMIT`` over an index range, their next task as
 subqueries), whatever the number of deals or stages.
 """
 
@@ -16,15 +16,14 @@ from typing import Any
 from django.db.models import (
     Count,
     DecimalField,
-    F,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
-    Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from voronka.accounts.models import User
@@ -197,14 +196,14 @@ def board_get(*, user: User, pipeline: Pipeline, filters: BoardFilters,
     columns = {s.pk: BoardColumn(stage=s, count=totals.get(s.pk, (0, 0))[0],
                                  budget=totals.get(s.pk, (0, Decimal("0")))[1])
                for s in stages}
-    # First the ids of each column's first cards (a window over the filtered deals), then the
-    # cards themselves with their next task: the task subqueries run for those cards only,
-    # not for every deal under the filters.
-    first_ids = list(_open_deals(user, pipeline, filters).annotate(
-        rank=Window(RowNumber(), partition_by=[F("stage_id")],
-                    order_by=[F("stage_entered_at").desc(), F("id").desc()]),
-    ).filter(rank__lte=per_column).values_list("pk", flat=True))
-    rows = (_with_next_task(Deal.objects.filter(pk__in=first_ids))
+    # Each column's first cards: one ``IN (… LIMIT n)`` per stage, an index range read in
+    # order (deal_board_idx), then the cards with their next task, for those cards only.
+    deals = _open_deals(user, pipeline, filters)
+    firsts = Q(pk__in=[])
+    for stage in stages:
+        firsts |= Q(pk__in=deals.filter(stage_id=stage.pk).order_by(*CARD_ORDER)
+                    .values("pk")[:per_column])
+    rows = (_with_next_task(Deal.objects.filter(firsts))
             .order_by("stage_id", *CARD_ORDER).values(*CARD_VALUES))
     now = timezone.now()
     for row in rows:

@@ -66,7 +66,10 @@ class Deal(models.Model):
         verbose_name_plural = _("deals")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["pipeline", "status", "stage"]),
+            # The board: each column's first cards are an index range read in order (newest
+            # in the stage first) and its count and budget read the index alone.
+            models.Index(fields=["pipeline", "status", "stage", "stage_entered_at", "id",
+                                 "budget"], name="deal_board_idx"),
             models.Index(fields=["owner", "status"]),
         ]
         constraints = [
