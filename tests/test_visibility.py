@@ -219,6 +219,9 @@ def test_every_selector_stays_inside_the_allowed_set(cast, specs):
         for user in readers:
             allowed = {d.pk for d in deals if _sees_deal(user, d)}
             assert ids(deal_list(user=user)) == allowed
+            for pipe in cast["pipelines"]:  # the board's scope, joins left out when it can
+                assert ids(deal_list(user=user, pipeline=pipe)) == {
+                    d.pk for d in deals if d.pk in allowed and d.pipeline_id == pipe.pk}
             assert {t.deal_id for t in transition_list(user=user)} == allowed
             for d in deals:
                 if d.pk not in allowed:

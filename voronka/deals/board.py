@@ -142,7 +142,7 @@ class Board:
 
 
 def _open_deals(user: User, pipeline: Pipeline, filters: BoardFilters) -> QuerySet[Deal]:
-    return deal_list(user=user, pipeline_id=pipeline.pk, status=Deal.Status.OPEN,
+    return deal_list(user=user, pipeline=pipeline, status=Deal.Status.OPEN,
                      owner_id=filters.owner_id, team_id=filters.team_id, source=filters.source,
                      search=filters.search, created_from=filters.created_from,
                      created_to=filters.created_to)

@@ -11,18 +11,22 @@ from django.db.models import Q, QuerySet
 from voronka.accounts.models import User
 from voronka.core.errors import NotFound
 from voronka.core.models import FieldChange
-from voronka.pipelines.models import Stage
+from voronka.pipelines.models import Pipeline, Stage
 
 from . import gates
 from .models import Deal, Transition
-from .visibility import deal_scope_q
+from .visibility import deal_scope_q, pipeline_deal_scope_q
 
 
 def deal_list(*, user: User, pipeline_id: int | None = None, status: str | None = None,
               owner_id: int | None = None, team_id: int | None = None, source: str = "",
               search: str = "", created_from: datetime.date | None = None,
-              created_to: datetime.date | None = None) -> QuerySet[Deal]:
-    qs = Deal.objects.filter(deal_scope_q(user))
+              created_to: datetime.date | None = None,
+              pipeline: Pipeline | None = None) -> QuerySet[Deal]:
+    """The deals ``user`` may see, filtered. ``pipeline``: the deals of that pipeline, the
+    scope without joins when the user sees all of them (the board)."""
+    qs = Deal.objects.filter(deal_scope_q(user) if pipeline is None
+                             else pipeline_deal_scope_q(user, pipeline))
     if pipeline_id:
         qs = qs.filter(pipeline_id=pipeline_id)
     if status:

@@ -27,6 +27,20 @@ def deal_scope_q(user: User, prefix: str = "") -> Q:
     return team_q
 
 
+def pipeline_deal_scope_q(user: User, pipeline) -> Q:
+    """The deals of ``pipeline`` that ``user`` may see: ``deal_scope_q(user)`` and the
+    pipeline, without the scope's joins when the user sees every deal of it (an admin, a head
+    or marketer of its team, a marketer in no team) — the board counts all of them."""
+    in_pipeline = Q(pipeline_id=pipeline.pk)
+    if user.is_active and (
+            user.is_admin
+            or (user.role == Role.MARKETER and user.team_id is None)
+            or (user.role in (Role.HEAD, Role.MARKETER) and user.team_id is not None
+                and user.team_id == pipeline.team_id)):
+        return in_pipeline
+    return in_pipeline & deal_scope_q(user)
+
+
 def can_see_deal(user: User, deal) -> bool:
     from .models import Deal
 
