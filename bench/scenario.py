@@ -149,13 +149,14 @@ def quiet_moves(world: World, steps: list[tuple[Deal, Stage]]) -> None:
     """``deal_move`` with the domain-event subscribers (automation, webhooks) detached: what
     the move itself costs. The event is still built and published, to no one."""
     subscribers = list(events._subscribers)  # noqa: SLF001 - a bench may look inside
+    probes = dict(events._probes)  # noqa: SLF001
     for handler in subscribers:
         events.unsubscribe(handler)
     try:
         service_moves(world, steps)
     finally:
         for handler in subscribers:
-            events.subscribe(handler)
+            events.subscribe(handler, probe=probes.get(handler))
 
 
 def bare_moves(world: World, steps: list[tuple[Deal, Stage]]) -> None:

@@ -9,6 +9,6 @@ class AutomationConfig(AppConfig):
     def ready(self) -> None:
         from voronka.core import events
 
-        from .handlers import on_event
+        from .handlers import listens, on_event
 
-        events.subscribe(on_event)
+        events.subscribe(on_event, probe=listens)

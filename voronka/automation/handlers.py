@@ -16,6 +16,15 @@ from .models import Rule, Trigger
 from .tasks import check_task_overdue, check_time_in_stage, run_rules
 
 
+def listens(connection, pipeline_id: int) -> tuple[str, list]:
+    """The probe of ``on_event`` (core.events): the pipeline has an active rule."""
+    q = connection.ops.quote_name
+    meta = Rule._meta
+    return (f"EXISTS (SELECT 1 FROM {q(meta.db_table)} WHERE"
+            f" {q(meta.get_field('pipeline').column)} = %s"
+            f" AND {q(meta.get_field('is_active').column)} = %s)", [pipeline_id, True])
+
+
 def on_event(event: Event) -> None:
     """One query for the pipeline's active rules; at most one job, and only when a rule
     listens. The job runs the matching rules and queues the time checks (a stage entered

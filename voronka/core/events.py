@@ -5,6 +5,13 @@ transaction — a job row, a delivery row — so an event is acted upon exactly 
 that caused it commits, and never when it rolls back. The slow work (rule evaluation, HTTP,
 SMTP) runs later in the job worker.
 
+A subscriber may register a *probe*: an SQL condition "someone listens in this pipeline"
+(an active rule, an active webhook subscription). A service that reads the pipeline anyway
+(the move's layout statement) evaluates the probes in that statement and publishes with the
+subscribers that answered "no" marked ``silent``, so a move in a pipeline nobody listens to
+pays no subscriber query (bench/moves.py). A probe is read in the publishing transaction,
+just like the subscriber's own query would be.
+
 Events published while the automation executes a rule's actions carry the chain of rules
 that led to them (``cause``), so the automation can refuse to run a rule inside its own
 cascade (loop protection).
@@ -86,20 +93,34 @@ class Event:
 
 
 Subscriber = Callable[[Event], None]
+# (connection, pipeline id) -> (an SQL boolean expression with %s placeholders, its params)
+Probe = Callable[[Any, int], tuple[str, list[Any]]]
 _subscribers: list[Subscriber] = []
+_probes: dict[Subscriber, Probe] = {}
 NO_CAUSE = Cause()
 _cause: ContextVar[Cause | None] = ContextVar("voronka_event_cause", default=None)
 
 
-def subscribe(handler: Subscriber) -> None:
-    """Register ``handler`` for every event (apps call this from ``AppConfig.ready``)."""
+def subscribe(handler: Subscriber, *, probe: Probe | None = None) -> None:
+    """Register ``handler`` for every event (apps call this from ``AppConfig.ready``).
+    ``probe``: the SQL condition under which ``handler`` can act on a pipeline's events; it
+    must be true whenever the handler would do anything for that pipeline."""
     if handler not in _subscribers:
         _subscribers.append(handler)
+    if probe is not None:
+        _probes[handler] = probe
 
 
 def unsubscribe(handler: Subscriber) -> None:
     if handler in _subscribers:
         _subscribers.remove(handler)
+    _probes.pop(handler, None)
+
+
+def probes(connection: Any, pipeline_id: int) -> list[tuple[Subscriber, str, list[Any]]]:
+    """Every registered subscriber's probe for ``pipeline_id``: (handler, SQL, params)."""
+    return [(handler, *probe(connection, pipeline_id))
+            for handler, probe in _probes.items() if handler in _subscribers]
 
 
 def current_cause() -> Cause:
@@ -130,26 +151,30 @@ def _json(value: Any) -> Any:
     return str(value)  # Decimal, lazy strings: exact text, never a float
 
 
-def publish(name: str, *, deal: Any = None, actor: Any = None, **data: Any) -> Event:
+def publish(name: str, *, deal: Any = None, actor: Any = None,
+            silent: frozenset[Subscriber] = frozenset(), **data: Any) -> Event:
     """Publish ``name`` about ``deal`` (may be None) to every subscriber, synchronously.
 
-    Call it inside the service's transaction, after the change is written.
+    Call it inside the service's transaction, after the change is written. ``silent``: the
+    subscribers whose probe found nobody listening in this transaction; they are skipped.
     """
     event = Event(
         name=name, id=uuid.uuid4().hex, at=timezone.now(),
         deal_id=getattr(deal, "pk", None), pipeline_id=getattr(deal, "pipeline_id", None),
         actor_id=getattr(actor, "pk", None), data=_json(data), cause=current_cause())
     for handler in list(_subscribers):
-        handler(event)
+        if handler not in silent:
+            handler(event)
     return event
 
 
-def publish_transition(*, deal: Any, transition: Any, actor: Any = None) -> Event | None:
+def publish_transition(*, deal: Any, transition: Any, actor: Any = None,
+                       silent: frozenset[Subscriber] = frozenset()) -> Event | None:
     """Publish the event of a stage change (advance, skip, win, loss, reopen, correction)."""
     name = TRANSITION_EVENTS.get(transition.kind)
     if name is None:
         return None
-    return publish(name, deal=deal, actor=actor, transition_id=transition.pk,
+    return publish(name, deal=deal, actor=actor, silent=silent, transition_id=transition.pk,
                    kind=transition.kind, from_stage_id=transition.from_stage_id,
                    to_stage_id=transition.to_stage_id,
                    stage_entered_at=getattr(deal, "stage_entered_at", None))

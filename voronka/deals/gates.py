@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from voronka.core import events
 from voronka.core.errors import MissingFact
 from voronka.pipelines.models import CustomField, Stage, StageRequirement
 
@@ -51,6 +52,9 @@ class _Facts:
     def __init__(self, deal: Deal, **known: object) -> None:
         self.deal = deal
         self._cache: dict[str, object] = dict(known)
+        # The event subscribers whose probe, read with the layout, found nobody listening in
+        # the deal's pipeline: the move publishes without them (core.events).
+        self.silent: frozenset[events.Subscriber] = frozenset()
 
     def _get(self, key: str, load: Callable[[], object]):
         if key not in self._cache:
@@ -221,6 +225,12 @@ def _read_layout(pipeline_id: int, deal: Deal | None):
                    [f.attname for f in StageRequirement._meta.concrete_fields], conn)
     field = _Columns(CustomField, "f", _FIELD_NAMES, conn)
     fact_columns, params = _facts_sql(conn, deal) if deal is not None else ([], [])
+    # The event subscribers' "does anyone listen in this pipeline" conditions, answered here
+    # so a move where nobody listens publishes without a subscriber query.
+    probes = events.probes(conn, pipeline_id) if deal is not None else []
+    for _handler, probe_sql, probe_params in probes:
+        fact_columns = [*fact_columns, probe_sql]
+        params = [*params, *probe_params]
     sql = (
         f"SELECT {', '.join([stage.sql, req.sql, field.sql, *fact_columns])}"
         f" FROM {q(Stage)} s"
@@ -266,6 +276,9 @@ def _read_layout(pipeline_id: int, deal: Deal | None):
         # Only the task kinds and facts the requirements name: all that _holds asks about.
         facts = _Facts(deal, contact=bool(rows and rows[0][end + 2]),
                        tasks=done_kinds, paid=paid or Decimal("0"), facts=confirmed)
+        if rows:
+            facts.silent = frozenset(handler for i, (handler, _sql, _params) in enumerate(probes)
+                                     if not rows[0][end + 4 + i])
     return list(stages.values()), by_stage, facts
 
 

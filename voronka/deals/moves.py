@@ -110,6 +110,7 @@ def _write(
     stages,
     seconds: int | None = None,
     comment: str = "",
+    silent: frozenset = frozenset(),
     **deal_fields,
 ) -> Transition:
     """Append the transition and apply the deal's new state, bumping its version."""
@@ -144,7 +145,7 @@ def _write(
     for name, value in updates.items():
         setattr(deal, name, value)
     deal.stage = to_stage
-    events.publish_transition(deal=deal, transition=tr, actor=actor)
+    events.publish_transition(deal=deal, transition=tr, actor=actor, silent=silent)
     return tr
 
 
@@ -188,6 +189,7 @@ def deal_move(
         now=_now(at),
         stages=stages,
         comment=comment,
+        silent=facts.silent,
     )
     _refresh(deal, locked)
     return tr
@@ -223,6 +225,7 @@ def deal_win(
         now=now,
         stages=stages,
         comment=comment,
+        silent=facts.silent,
         status=Deal.Status.WON,
         closed_at=now,
     )

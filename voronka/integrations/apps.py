@@ -9,6 +9,6 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         from voronka.core import events
 
-        from .payloads import on_event
+        from .payloads import listens, on_event
 
-        events.subscribe(on_event)
+        events.subscribe(on_event, probe=listens)

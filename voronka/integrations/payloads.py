@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from voronka.core.events import Event
 from voronka.deals.models import Deal
+from voronka.pipelines.models import Pipeline
 
 from .models import WebhookSubscription
 from .subscriptions import EVENTS
@@ -77,6 +78,18 @@ def _related(event: Event) -> dict[str, Any]:
     if event.name == "deal.field_changed":
         return {"changes": data.get("changes", [])}
     return {k: v for k, v in data.items() if not k.endswith("_id")}
+
+
+def listens(connection, pipeline_id: int) -> tuple[str, list]:
+    """The probe of ``on_event`` (core.events): an active subscription hears this pipeline's
+    events — one of every team, or one of the pipeline's team."""
+    q = connection.ops.quote_name
+    sub, pipeline = WebhookSubscription._meta, Pipeline._meta
+    team, active = q(sub.get_field("team").column), q(sub.get_field("is_active").column)
+    return (f"EXISTS (SELECT 1 FROM {q(sub.db_table)} w WHERE w.{active} = %s AND"
+            f" (w.{team} IS NULL OR w.{team} = (SELECT p.{q(pipeline.get_field('team').column)}"
+            f" FROM {q(pipeline.db_table)} p WHERE p.{q(pipeline.pk.column)} = %s)))",
+            [True, pipeline_id])
 
 
 def on_event(event: Event) -> None:
