@@ -265,10 +265,35 @@ def test_users_admin_creates_head_cannot(admin, head, team):
 
 def test_language_switch(manager):
     client = login(manager)
-    client.post(reverse("set_language"), {"language": "en", "next": "/tasks/"})
+    client.post(reverse("web:language"), {"language": "en", "next": "/tasks/"})
     assert '<html lang="en">' in client.get(reverse("web:task_list")).content.decode()
-    client.post(reverse("set_language"), {"language": "ru", "next": "/tasks/"})
+    r = client.post(reverse("web:language"), {"language": "ru", "next": "/tasks/"})
+    assert r.status_code == 302 and r["Location"] == "/tasks/"
     assert '<html lang="ru">' in client.get(reverse("web:task_list")).content.decode()
+
+
+def test_the_chosen_language_follows_the_user_to_another_browser(manager):
+    login(manager).post(reverse("web:language"), {"language": "ru", "next": "/tasks/"})
+    manager.refresh_from_db()
+    assert manager.language == "ru"
+    fresh = login(manager)  # no cookie; the browser asks for English
+    page = fresh.get(reverse("web:task_list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="ru">' in page
+    fresh.post(reverse("web:language"), {"language": "xx", "next": "/tasks/"})
+    manager.refresh_from_db()
+    assert manager.language == "ru"  # an unknown code changes nothing
+
+
+def test_language_switch_on_the_login_page_sets_only_the_cookie(manager):
+    from django.test import Client
+
+    client = Client()
+    r = client.post(reverse("web:language"), {"language": "en", "next": "/login/"})
+    assert r.status_code == 302 and r.cookies["django_language"].value == "en"
+    assert '<html lang="en">' in client.get(reverse("web:login")).content.decode()
+    manager.refresh_from_db()
+    assert manager.language == ""
+    assert client.get(reverse("web:language")).status_code == 405
 
 
 def test_login_page_and_wrong_password(manager):

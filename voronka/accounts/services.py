@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -88,10 +89,29 @@ def user_update(*, user: User, actor: User | None, full_name: str | None = None,
     if is_active is not None:
         user.is_active = is_active
     if language is not None:
-        user.language = language
+        user.language = _clean_language(language)
     if user.role in (Role.HEAD, Role.MANAGER) and user.team_id is None:
         raise ValidationError({"team": _("A head or a manager must belong to a team.")})
     user.save()
+    return user
+
+
+def _clean_language(language: str) -> str:
+    """One of the interface languages, or "" (follow the browser)."""
+    language = (language or "").strip()
+    if language and language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValidationError({"language": _("Unknown language.")})
+    return language
+
+
+@transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    """Remember the interface language a user chose: the pages (on every device) and the
+    notifications and e-mails written for them follow it."""
+    language = _clean_language(language)
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
     return user
 
 

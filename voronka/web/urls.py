@@ -1,7 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import board, deals, lists, moves, settings_pipelines, settings_users, tasks
+from .views import (
+    board,
+    deals,
+    language,
+    lists,
+    moves,
+    settings_pipelines,
+    settings_users,
+    tasks,
+)
 
 app_name = "web"
 
@@ -9,6 +18,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html",
                                                 redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", language.language_switch, name="language"),
     # Board
     path("", board.board, name="board"),
     path("board/<int:pipeline_id>/", board.board, name="board_pipeline"),
