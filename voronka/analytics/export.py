@@ -14,6 +14,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from voronka.core import cells
+
 from . import metrics
 from .query import Context
 
@@ -153,11 +155,11 @@ def to_csv(tables: list[Table]) -> bytes:
     for i, table in enumerate(tables):
         if i:
             writer.writerow([])
-        writer.writerow([table.title])
-        writer.writerow(table.headers)
+        writer.writerow(cells.csv_row([table.title]))
+        writer.writerow(cells.csv_row(table.headers))
         for row in table.rows:
-            writer.writerow(["" if v is None else f"{v:.4f}" if isinstance(v, Share) else v
-                             for v in row])
+            writer.writerow(cells.csv_row(["" if v is None else f"{v:.4f}"
+                                           if isinstance(v, Share) else v for v in row]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -179,7 +181,8 @@ def to_xlsx(tables: list[Table]) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append([float(v) if isinstance(v, Share) else v for v in row])
+            sheet.append(cells.xlsx_row(sheet, [float(v) if isinstance(v, Share) else v
+                                                for v in row]))
             for value, cell in zip(row, sheet[sheet.max_row], strict=False):
                 if isinstance(value, Share):
                     cell.number_format = "0.0%"

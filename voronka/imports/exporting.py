@@ -15,6 +15,7 @@ from typing import IO
 from django.utils import timezone
 
 from voronka.accounts.models import User
+from voronka.core import cells
 from voronka.crm import selectors as crm_selectors
 from voronka.crm.models import Company, Contact, ContactEmail, ContactPhone
 from voronka.deals import selectors as deal_selectors
@@ -157,13 +158,13 @@ def export_to(out: IO[bytes], *, kind: str, fmt: str, user: User | None) -> int:
         book = Workbook(write_only=True)
         sheet = book.create_sheet(kind)
         for n, row in enumerate(rows):  # noqa: B007
-            sheet.append(row)
+            sheet.append(cells.xlsx_row(sheet, row))
         book.save(out)
         return n
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
     writer = csv.writer(text)
     for n, row in enumerate(rows):  # noqa: B007
-        writer.writerow(row)
+        writer.writerow(cells.csv_row(row))
     text.flush()
     text.detach()
     return n

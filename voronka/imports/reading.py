@@ -18,6 +18,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from voronka.core.cells import from_csv_text
+
 ENCODINGS = {"auto": "utf-8-sig", "utf-8": "utf-8-sig", "windows-1251": "cp1251",
              "cp1251": "cp1251"}
 
@@ -93,7 +95,7 @@ def _read_csv(path: Path, encoding: str) -> Iterator[list[str]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text[:4096]))
     try:
         for row in reader:
-            yield [c.strip() for c in row]
+            yield [from_csv_text(c.strip()) for c in row]
     except csv.Error as exc:
         raise ImportFileError("format", _("The CSV cannot be read: %(err)s") % {"err": exc}) \
             from exc
