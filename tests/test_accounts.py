@@ -18,3 +18,19 @@ def test_user_language_is_one_of_the_interface_languages(manager, admin):
         assert "language" in exc.value.errors
     manager.refresh_from_db()
     assert manager.language == ""
+
+
+def test_only_an_admin_sets_another_users_password(admin, head, manager):
+    from voronka.accounts.services import user_set_password
+    from voronka.core.errors import PermissionDenied, ValidationError
+
+    with pytest.raises(PermissionDenied):
+        user_set_password(user=manager, actor=head, password="Nov0e-Slovo-1")
+    with pytest.raises(ValidationError) as exc:
+        user_set_password(user=manager, actor=admin, password="123")  # too short, numeric
+    assert "password" in exc.value.errors
+    manager.refresh_from_db()
+    assert not manager.check_password("123")
+    user_set_password(user=manager, actor=admin, password="Nov0e-Slovo-1")
+    manager.refresh_from_db()
+    assert manager.check_password("Nov0e-Slovo-1")

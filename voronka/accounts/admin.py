@@ -21,7 +21,7 @@ from voronka.core.admin_base import ServiceForm, ServiceModelAdmin
 
 from .models import Team, User
 from .selectors import team_list, user_list
-from .services import team_create, user_create, user_update
+from .services import team_create, user_create, user_set_password, user_update
 
 # Roles, not Django's groups and permissions, decide who may do what.
 admin.site.unregister(Group)
@@ -139,8 +139,9 @@ class UserAdmin(ServiceModelAdmin):
 
     def password_view(self, request, object_id):
         def perform(user: User, form: AdminPasswordChangeForm) -> User:
-            # Django's own password form hashes and validates; nothing else changes.
-            saved = form.save()
+            # Django's form checks the two entries match; the service validates and saves.
+            saved = user_set_password(user=user, actor=request.user,
+                                      password=form.cleaned_data["password1"])
             if saved.pk == request.user.pk:
                 update_session_auth_hash(request, saved)
             return saved

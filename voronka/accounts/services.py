@@ -6,6 +6,8 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -93,6 +95,20 @@ def user_update(*, user: User, actor: User | None, full_name: str | None = None,
     if user.role in (Role.HEAD, Role.MANAGER) and user.team_id is None:
         raise ValidationError({"team": _("A head or a manager must belong to a team.")})
     user.save()
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, user: User, actor: User | None, password: str) -> User:
+    """An administrator sets a user's password (one's own is changed with the old one, in
+    Django's own form). The password validators of the settings apply."""
+    _require_admin(actor)
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationError({"password": list(exc.messages)}) from exc
+    user.set_password(password)
+    user.save(update_fields=["password"])
     return user
 
 
