@@ -17,19 +17,56 @@ from . import gates
 from .models import Deal, Transition
 from .visibility import deal_scope_q, pipeline_deal_scope_q
 
+Moment = datetime.date | datetime.datetime
+
+
+def _stage_onwards(field: str, stage_id: int) -> Q | None:
+    """``field`` (a stage foreign key of the deal) is ``stage_id`` or a later stage of its
+    pipeline, in the pipeline's order (position, id); None if there is no such stage."""
+    stage = Stage.objects.filter(pk=stage_id).values("pipeline_id", "position").first()
+    if stage is None:
+        return None
+    return Q(**{f"{field}__pipeline_id": stage["pipeline_id"]}) & (
+        Q(**{f"{field}__position__gt": stage["position"]})
+        | Q(**{f"{field}__position": stage["position"], f"{field}_id__gte": stage_id}))
+
+
+def _closed_between(qs: QuerySet[Deal], closed_from: Moment | None,
+                    closed_to: Moment | None) -> QuerySet[Deal]:
+    # A date is a whole local day (both ends included); a moment is an instant: from it
+    # (included) to it (excluded).
+    if isinstance(closed_from, datetime.datetime):
+        qs = qs.filter(closed_at__gte=closed_from)
+    elif closed_from:
+        qs = qs.filter(closed_at__date__gte=closed_from)
+    if isinstance(closed_to, datetime.datetime):
+        qs = qs.filter(closed_at__lt=closed_to)
+    elif closed_to:
+        qs = qs.filter(closed_at__date__lte=closed_to)
+    return qs
+
 
 def deal_list(*, user: User, pipeline_id: int | None = None, status: str | None = None,
               owner_id: int | None = None, team_id: int | None = None, source: str = "",
               search: str = "", created_from: datetime.date | None = None,
-              created_to: datetime.date | None = None,
+              created_to: datetime.date | None = None, stage_id: int | None = None,
+              onwards: bool = False, reached_stage_id: int | None = None,
+              closed_from: Moment | None = None,
+              closed_to: Moment | None = None,
               pipeline: Pipeline | None = None) -> QuerySet[Deal]:
-    """The deals ``user`` may see, filtered. ``pipeline``: the deals of that pipeline, the
-    scope without joins when the user sees all of them (the board)."""
+    """The deals ``user`` may see, filtered. ``status`` "closed" is won or lost. ``stage_id``:
+    the deal's current stage (with ``onwards``, that stage or a later one of its pipeline);
+    ``reached_stage_id``: the furthest stage the deal ever reached is that one or later (the
+    reports' "reached"). A stage of a pipeline the user cannot see simply matches nothing.
+    ``pipeline``: the deals of that pipeline, the scope without joins when the user sees all
+    of them (the board)."""
     qs = Deal.objects.filter(deal_scope_q(user) if pipeline is None
                              else pipeline_deal_scope_q(user, pipeline))
     if pipeline_id:
         qs = qs.filter(pipeline_id=pipeline_id)
-    if status:
+    if status == "closed":
+        qs = qs.filter(status__in=[Deal.Status.WON, Deal.Status.LOST])
+    elif status:
         qs = qs.filter(status=status)
     if owner_id:
         qs = qs.filter(owner_id=owner_id)
@@ -43,6 +80,13 @@ def deal_list(*, user: User, pipeline_id: int | None = None, status: str | None 
         qs = qs.filter(created_at__date__gte=created_from)
     if created_to:
         qs = qs.filter(created_at__date__lte=created_to)
+    for field, sid, later in (("stage", stage_id, onwards),
+                              ("furthest_stage", reached_stage_id, True)):
+        if not sid:
+            continue
+        cond = _stage_onwards(field, sid) if later else Q(**{f"{field}_id": sid})
+        qs = qs.filter(cond) if cond is not None else qs.none()
+    qs = _closed_between(qs, closed_from, closed_to)
     return qs.select_related("pipeline", "stage", "owner", "company", "loss_reason")
 
 

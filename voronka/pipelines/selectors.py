@@ -33,6 +33,15 @@ def stage_get(*, user: User, pk) -> Stage:
         raise NotFound("stage") from exc
 
 
+def stage_list(*, user: User, pipeline_id: int | None = None) -> QuerySet[Stage]:
+    """The stages of the pipelines the user sees (of one of them), in pipeline order."""
+    qs = Stage.objects.filter(pipeline__in=pipeline_list(user=user))
+    if pipeline_id:
+        qs = qs.filter(pipeline_id=pipeline_id)
+    return qs.select_related("pipeline").order_by("pipeline__position", "pipeline_id",
+                                                  "position", "id")
+
+
 def requirement_get(*, user: User, pk) -> StageRequirement:
     """An exit requirement of a pipeline the user sees; NotFound otherwise."""
     try:

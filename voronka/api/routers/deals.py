@@ -30,13 +30,20 @@ Role = Literal[tuple(ContactRole.values)]  # type: ignore[valid-type]
 
 class DealFilters(Schema):
     pipeline_id: Id | None = None
-    status: Literal["open", "won", "lost"] | None = None
+    status: Literal["open", "won", "lost", "closed"] | None = Field(
+        None, description="\"closed\": won or lost.")
     owner_id: Id | None = None
     team_id: Id | None = None
     source: ShortText | None = None
     search: ShortText | None = Field(None, description="In the title or the company name.")
     created_from: Day | None = None
     created_to: Day | None = None
+    stage_id: Id | None = Field(None, description="The stage the deal is on now.")
+    onwards: bool = Field(False, description="With stage_id: that stage or a later one.")
+    reached_stage_id: Id | None = Field(None, description=(
+        "The furthest stage the deal ever reached is this one or a later one."))
+    closed_from: Day | None = None
+    closed_to: Day | None = None
 
 
 class DealContactIn(Schema):

@@ -23,7 +23,7 @@ from voronka.crm.services import company_create, company_update, contact_create,
 from voronka.deals.board import BoardFilters
 from voronka.deals.models import Deal
 from voronka.deals.selectors import deal_list as deal_select
-from voronka.pipelines.selectors import pipeline_list
+from voronka.pipelines.selectors import pipeline_list, stage_list
 
 from ..forms.crm import CompanyForm, ContactForm
 from .common import apply_errors, int_or_none, web_view
@@ -34,40 +34,74 @@ SORTS = {"title": "title", "budget": "budget", "stage": "stage__position",
          "company": "company__name"}
 
 
+STATUSES = {*Deal.Status.values, "closed", "all"}
+
+
+def _moment(raw: str | None) -> datetime.date | datetime.datetime | None:
+    """A day (YYYY-MM-DD) or an instant (ISO 8601, local time unless it says otherwise);
+    anything else is no filter."""
+    raw = (raw or "").strip()[:40]
+    try:
+        if len(raw) == 10:
+            return datetime.date.fromisoformat(raw)
+        moment = datetime.datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def list_filters(query) -> dict:
+    """The deals list's own filters beyond the board's (status, pipeline, stages, closing)."""
+    status = query.get("status", "open")
+    return {"status": status if status in STATUSES else "open",
+            "pipeline_id": int_or_none(query.get("pipeline")),
+            "stage_id": int_or_none(query.get("stage")),
+            "onwards": query.get("onwards") == "1",
+            "reached_stage_id": int_or_none(query.get("reached")),
+            "closed_from": _moment(query.get("closed_from")),
+            "closed_to": _moment(query.get("closed_to"))}
+
+
 def _deals(request: HttpRequest):
     """The filtered, sorted deals of the list and its export, with what the page shows."""
     filters = BoardFilters.from_query(request.GET)
-    status = request.GET.get("status", "open")
-    status = status if status in {*Deal.Status.values, "all"} else "open"
-    pipeline_id = int_or_none(request.GET.get("pipeline"))
+    extra = list_filters(request.GET)
     sort = request.GET.get("sort", "-created")
     key = sort.lstrip("-")
     if key not in SORTS:
         sort, key = "-created", "created"
     order = ("-" if sort.startswith("-") else "") + SORTS[key]
-    qs = deal_select(user=request.user, pipeline_id=pipeline_id,
-                     status=None if status == "all" else status, owner_id=filters.owner_id,
-                     team_id=filters.team_id, source=filters.source, search=filters.search,
-                     created_from=filters.created_from, created_to=filters.created_to
-                     ).order_by(order, "-id")
-    return qs, filters, status, pipeline_id, sort
+    status = extra["status"]
+    qs = deal_select(user=request.user, **{**extra, "status": None if status == "all" else status},
+                     owner_id=filters.owner_id, team_id=filters.team_id, source=filters.source,
+                     search=filters.search, created_from=filters.created_from,
+                     created_to=filters.created_to).order_by(order, "-id")
+    return qs, filters, extra, sort
 
 
 @require_GET
 @web_view
 def deal_list(request: HttpRequest) -> HttpResponse:
-    qs, filters, status, pipeline_id, sort = _deals(request)
+    qs, filters, extra, sort = _deals(request)
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     unsorted = params.copy()
     unsorted.pop("sort", None)
     return render(request, "web/lists/deals.html", {
-        "section": "deals", "page": page, "filters": filters, "status": status,
-        "pipeline_id": pipeline_id, "sort": sort, "query": params.urlencode(),
+        "section": "deals", "page": page, "filters": filters, "status": extra["status"],
+        "pipeline_id": extra["pipeline_id"], "extra": extra, "sort": sort,
+        "stages": stage_list(user=request.user, pipeline_id=extra["pipeline_id"]),
+        "closed_inputs": [
+            (name, label, "" if value is None else value.isoformat(),
+             not isinstance(value, datetime.datetime))
+            for name, label, value in (("closed_from", _("Closed from"), extra["closed_from"]),
+                                       ("closed_to", _("Closed to"), extra["closed_to"]))],
+        "query": params.urlencode(),
         "unsorted_query": unsorted.urlencode(),
         "pipelines": pipeline_list(user=request.user), "owners": user_list(user=request.user),
-        "teams": team_list(user=request.user), "statuses": Deal.Status.choices,
+        "teams": team_list(user=request.user),
+        "statuses": [*Deal.Status.choices, ("closed", _("Closed (won or lost)"))],
         "columns": [("title", _("Title")), ("company", _("Company")), ("stage", _("Stage")),
                     ("budget", _("Budget")), ("owner", _("Owner")), ("status", _("Status")),
                     ("created", _("Created"))]})
