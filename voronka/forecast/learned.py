@@ -5,9 +5,10 @@ creation and its close, fixed per deal so training is reproducible): the furthes
 reached, days on its stage, its age, budget, source, owner, tasks done and call minutes by
 then; the label is whether it was won. Open deals are looked at as they stand now.
 
-Evaluation is on a time-based hold-out: the deals closed last (``HOLDOUT`` of them) are kept
-out of training and scored by the model and by the baseline — the win rate of the stage the
-deal had reached, learned on the same training deals. Brier score (lower is better) and ROC AUC
+Evaluation is on a time-based hold-out: the deals closed last (about ``HOLDOUT`` of them:
+every deal closed at or after the moment ``split_at``) are kept out of training and scored by
+the model and by the baseline — the win rate of the stage the deal had reached, learned on the
+same training deals. Brier score (lower is better) and ROC AUC
 are stored with the model. The forecast uses the model only where it beat the baseline on the
 Brier score; the stored estimator is then refitted on every closed deal.
 """
@@ -159,6 +160,10 @@ def train(pipeline: Pipeline) -> Training:
     rows = feature_rows(deals, at)
     labels = [1 if d["status"] == Deal.Status.WON else 0 for d in deals]
     cut = int(len(deals) * (1 - HOLDOUT))
+    # A split in time: deals closed at the same moment (imports often close many at one
+    # midnight) all fall on the hold-out side, so "closed before split_at" is the training set.
+    while cut > 0 and deals[cut - 1]["closed_at"] == deals[cut]["closed_at"]:
+        cut -= 1
     if len(set(labels[:cut])) < 2 or len(set(labels[cut:])) < 2:
         return Training(None, "both won and lost deals are needed before and after the split")
     model = fit(rows[:cut], labels[:cut])

@@ -8,7 +8,7 @@ administrator everyone. Nobody else gets anything (NotFound, as for a deal one m
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
@@ -142,6 +142,7 @@ class MemberLine:
     won: Amount
     at_risk_stages: list[str]
     weighted: Decimal
+    at_risk: list[tuple[int, str]] = field(default_factory=list)  # (stage id, name)
 
 
 def team_lines(pipeline: Pipeline, *, as_of: datetime.date | None = None,
@@ -154,8 +155,9 @@ def team_lines(pipeline: Pipeline, *, as_of: datetime.date | None = None,
     for person in User.objects.filter(pk__in=forms[1], is_active=True).exclude(
             role=Role.MARKETER).order_by("full_name", "email"):
         p = build_prospect(pipeline, person, as_of=as_of, forms=forms)
-        risky = [s.name for s in p.required.stages if s.at_risk] if p.required else []
-        out.append(MemberLine(person, p.plan, p.won, risky, p.weighted))
+        risky = [(s.id, s.name) for s in p.required.stages if s.at_risk] if p.required else []
+        out.append(MemberLine(person, p.plan, p.won, [name for _id, name in risky],
+                              p.weighted, risky))
     return out
 
 

@@ -16,7 +16,7 @@ from voronka.accounts.models import Role, User
 from voronka.core import errors
 from voronka.web.views.common import staff_view, web_view
 
-from . import learned, plans
+from . import learned, links, plans
 from .form import min_closed, window_months
 from .selectors import may_see_team, pipelines_for, prospect, subjects_for
 
@@ -99,7 +99,9 @@ def prospect_view(request: HttpRequest) -> HttpResponse:
     data, lines = prospect(user=request.user, pipeline_id=pipeline.pk, owner_id=manager,
                     months=months, seed=seed)
     return render(request, "forecast/prospect.html", {
-        "section": "forecast", "pipelines": pipelines, "pipeline": pipeline, "lines": lines,
+        "section": "forecast", "pipelines": pipelines, "pipeline": pipeline,
+        "lines": links.line_links(pipeline, lines, data.month, data.as_of),
+        "links": links.prospect_links(data),
         "subjects": subjects, "team_view": team_view, "p": data, "months": months,
         "seed": seed, "manager": manager, "min_closed": min_closed()})
 
@@ -122,6 +124,7 @@ def model_view(request: HttpRequest) -> HttpResponse:
     model = learned.latest(pipeline.pk) if pipeline else None
     return render(request, "forecast/model.html", {
         "section": "forecast", "pipelines": pipelines, "pipeline": pipeline, "model": model,
+        "links": links.model_links(model) if model else {},
         "can_train": bool(pipeline and may_see_team(request.user, pipeline)),
         "min_deals": learned.MIN_DEALS, "holdout": int(learned.HOLDOUT * 100)})
 
