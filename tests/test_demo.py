@@ -149,6 +149,14 @@ def test_demo_builds_every_role_stage_and_kind_through_the_gates():
     for spec in FUNNELS:
         assert [f.code for f in pipeline_lint(pipelines[spec.pipeline])] == LINT[spec.key]
 
+    # Reports and the forecast are ready on the first visit: rollups built, models tried.
+    from voronka.analytics.models import DealSnapshot, RefreshState
+    from voronka.forecast.models import WinModel
+
+    assert RefreshState.objects.get().rebuilt_at is not None
+    assert DealSnapshot.objects.count() == SMALL
+    assert WinModel.objects.values("pipeline").distinct().count() >= 1
+
 
 # --reset flushes the database: on PostgreSQL that takes a real transaction, not the test's.
 @pytest.mark.django_db(transaction=True)

@@ -106,10 +106,23 @@ def build(*, seed: int = DEFAULT_SEED, deals: int = DEFAULT_DEALS,
             progress(min(start + BATCH, len(plans)), len(plans))
     with transaction.atomic():
         write_plans(as_of)
+    _prepare_reports()
     # The administrator comes last: a finished build is recognised by it.
     with transaction.atomic():
         _staff(users, teams, [s for s in people.STAFF if s.email == people.MARKER_EMAIL])
     return Report(deals=len(plans), seconds=time.monotonic() - started, counts=counts())
+
+
+def _prepare_reports() -> None:
+    """What the worker's jobs would do by the next night, done now so the first visit sees
+    it: the report rollups built, and each pipeline's win-probability model trained (a model
+    is used only where it beats the stage baseline, as always)."""
+    from voronka.analytics import rollups
+    from voronka.forecast.learned import train
+
+    rollups.rebuild()
+    for pipeline in Pipeline.objects.filter(is_active=True).order_by("pk"):
+        train(pipeline)
 
 
 def counts() -> dict[str, int]:
