@@ -156,6 +156,12 @@ USE_TZ = True
 VORONKA_PHONE_REGION = os.environ.get("VORONKA_PHONE_REGION", "RU")
 VORONKA_CURRENCY = os.environ.get("VORONKA_CURRENCY", "RUB")
 
+# --- Plans and the prospective funnel (voronka.forecast.form) -----------------------------
+# The individual funnel form's trailing window, months; a manager with fewer closed (won +
+# lost) deals created in it than the threshold is shown the team's figures instead.
+VORONKA_FORECAST_MONTHS = int(os.environ.get("VORONKA_FORECAST_MONTHS", "6"))
+VORONKA_FORECAST_MIN_CLOSED = int(os.environ.get("VORONKA_FORECAST_MIN_CLOSED", "20"))
+
 # --- API and lead capture -----------------------------------------------------------------
 # Per API token: "<requests>/<seconds>"; "0" turns the limit off.
 VORONKA_API_RATE_LIMIT = os.environ.get("VORONKA_API_RATE_LIMIT", "3000/60")
