@@ -185,6 +185,10 @@ def test_deal_list_filters_sorts_and_exports(pipeline, manager, manager2):
     assert rows[0][:2] == ["ID", "Title"] and [r[1] for r in rows[1:]] == ["Моя 0", "Моя 2",
                                                                            "Моя 1"]
     assert rows[1][5] == "300.00"
+    make_deal(pipeline, manager, title="=HYPERLINK(\"http://x\")", budget="1")
+    text = b"".join(client.get(reverse("web:deal_export")).streaming_content).decode("utf-8-sig")
+    titles = [r[1] for r in csv.reader(io.StringIO(text))]
+    assert "'=HYPERLINK(\"http://x\")" in titles  # text in a spreadsheet, not a formula
 
 
 def test_contact_and_company_pages_edit(manager, contact, company):

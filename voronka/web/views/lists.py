@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from voronka.accounts.selectors import team_list, user_list
-from voronka.core import errors
+from voronka.core import cells, errors
 from voronka.crm.selectors import company_get, contact_get
 from voronka.crm.selectors import company_list as company_select
 from voronka.crm.selectors import contact_list as contact_select
@@ -125,13 +125,13 @@ def deal_export(request: HttpRequest) -> StreamingHttpResponse:
     def rows() -> Iterator[str]:
         yield "\ufeff" + writer.writerow(header)
         for d in qs.iterator(chunk_size=500):
-            yield writer.writerow([
+            yield writer.writerow(cells.csv_row([
                 d.pk, d.title, d.pipeline.name, d.stage.name, d.get_status_display(),
                 f"{d.budget:f}", str(d.owner), d.company.name if d.company_id else "", d.source,
                 d.utm_source, d.utm_medium, d.utm_campaign,
                 timezone.localtime(d.created_at).strftime("%Y-%m-%d %H:%M"),
                 timezone.localtime(d.closed_at).strftime("%Y-%m-%d %H:%M") if d.closed_at else "",
-                d.loss_reason.name if d.loss_reason_id else ""])
+                d.loss_reason.name if d.loss_reason_id else ""]))
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     stamp = datetime.date.today().isoformat()
