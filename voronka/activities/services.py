@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,6 +11,7 @@ from voronka.accounts.models import Role, User
 from voronka.core import events
 from voronka.core.errors import MoveRefused, PermissionDenied, ValidationError
 from voronka.core.normalize import InvalidValue, normalize_phone
+from voronka.core.transactions import service
 from voronka.crm.models import Company, Contact
 from voronka.deals.models import Deal
 from voronka.deals.visibility import can_edit_deal
@@ -39,7 +39,7 @@ def _aware(value: datetime.datetime, field: str) -> datetime.datetime:
     return value if timezone.is_aware(value) else timezone.make_aware(value)
 
 
-@transaction.atomic
+@service
 def task_create(*, actor: User | None, text: str, due_at: datetime.datetime,
                 assignee: User | None = None, kind: str = TaskKind.OTHER,
                 deal: Deal | None = None, contact: Contact | None = None,
@@ -68,7 +68,7 @@ def task_create(*, actor: User | None, text: str, due_at: datetime.datetime,
     return task
 
 
-@transaction.atomic
+@service
 def task_complete(*, task: Task, actor: User | None, result: str = "",
                   done_at: datetime.datetime | None = None) -> Task:
     """Mark done with its result; a done task of a kind can be the fact a stage waits for."""
@@ -88,7 +88,7 @@ def task_complete(*, task: Task, actor: User | None, result: str = "",
     return locked
 
 
-@transaction.atomic
+@service
 def note_create(*, actor: User | None, text: str, deal: Deal | None = None,
                 contact: Contact | None = None, company: Company | None = None,
                 created_at: datetime.datetime | None = None) -> Note:
@@ -101,7 +101,7 @@ def note_create(*, actor: User | None, text: str, deal: Deal | None = None,
                                text=text, created_at=created_at or timezone.now())
 
 
-@transaction.atomic
+@service
 def call_log(*, actor: User | None, direction: str, phone: str, started_at: datetime.datetime,
              duration_seconds: int = 0, answered: bool = True, recording_url: str = "",
              user: User | None = None, deal: Deal | None = None,

@@ -10,7 +10,6 @@ import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -19,6 +18,7 @@ from voronka.accounts.models import User
 from voronka.activities.models import Task, TaskKind
 from voronka.activities.services import call_log, note_create, task_create
 from voronka.core.errors import ValidationError
+from voronka.core.transactions import all_or_nothing
 from voronka.crm.models import Company, Contact
 from voronka.crm.services import company_create, contact_create, contact_update
 from voronka.deals.models import Deal
@@ -48,8 +48,9 @@ def capture_process(*, capture: Capture) -> Capture:
     if capture.outcome != Outcome.PENDING:
         return capture
     try:
-        with transaction.atomic():
-            # The channel row lock serialises distribution (round-robin state).
+        # Any error rolls the whole block back (nothing here recovers from a service's
+        # error), so the services it calls take no savepoints of their own.
+        with all_or_nothing():
             channel = capture.channel
             # Lock the channel row (it serialises the round-robin) and read its turn fresh.
             channel.last_assigned_id = (Channel.objects.select_for_update()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,6 +12,7 @@ from voronka.accounts.models import Role, User
 from voronka.core.audit import record_changes, snapshot
 from voronka.core.errors import NotFound, PermissionDenied, ValidationError
 from voronka.core.normalize import InvalidValue, normalize_email, normalize_phone
+from voronka.core.transactions import service
 
 from . import selectors
 from .models import Company, Contact, ContactEmail, ContactPhone
@@ -55,7 +55,7 @@ def _clean_inn(inn: str) -> str:
     return inn
 
 
-@transaction.atomic
+@service
 def company_create(*, actor: User | None, name: str, inn: str = "", website: str = "",
                    address: str = "", owner: User | None = None,
                    created_at: datetime | None = None) -> Company:
@@ -67,7 +67,7 @@ def company_create(*, actor: User | None, name: str, inn: str = "", website: str
         created_at=created_at or timezone.now())
 
 
-@transaction.atomic
+@service
 def company_update(*, company: Company, actor: User | None, **changes) -> Company:
     _can_change(actor, company)
     unknown = set(changes) - set(COMPANY_FIELDS)
@@ -113,7 +113,7 @@ def _clean_emails(emails: Iterable[str]) -> list[str]:
     return out
 
 
-@transaction.atomic
+@service
 def contact_create(*, actor: User | None, full_name: str, phones: Iterable[str] = (),
                    emails: Iterable[str] = (), position: str = "",
                    company: Company | None = None, owner: User | None = None,
@@ -140,7 +140,7 @@ def _phones_and_emails(contact: Contact) -> dict[str, str]:
     }
 
 
-@transaction.atomic
+@service
 def contact_update(*, contact: Contact, actor: User | None, phones: Iterable[str] | None = None,
                    emails: Iterable[str] | None = None, **changes) -> Contact:
     _can_change(actor, contact)

@@ -6,7 +6,6 @@ import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,6 +13,7 @@ from voronka.accounts.models import Role, User
 from voronka.core import events
 from voronka.core.audit import record_changes, snapshot
 from voronka.core.errors import Conflict, PermissionDenied, ValidationError
+from voronka.core.transactions import service
 from voronka.crm import selectors as crm_selectors
 from voronka.crm.models import Company, Contact, ContactRole
 from voronka.pipelines.fields import FieldValueError, clean_custom_value
@@ -105,7 +105,7 @@ def _check_owner(actor: User | None, owner: User, pipeline: Pipeline) -> None:
         raise ValidationError({"owner": _("The owner must be in your team.")})
 
 
-@transaction.atomic
+@service
 def deal_create(
     *,
     actor: User | None,
@@ -148,17 +148,20 @@ def deal_create(
         raise ValidationError({"pipeline": _("The pipeline has no stages.")})
     if stage is not None and stage.pipeline_id != pipeline.pk:
         raise ValidationError({"stage": _("The stage is not in this pipeline.")})
+    roles = _link_roles(contacts or [])
     now = created_at or timezone.now()
     deal = Deal.objects.create(
         title=title, pipeline=pipeline, stage=first, furthest_stage=first, owner=owner,
         budget=parse_money(budget, "budget"), company=company, source=(source or "").strip(),
         expected_close_date=expected_close_date,
-        custom_fields=_clean_custom(pipeline, {}, custom_fields or {}),
+        # No custom values, no read of the pipeline's fields.
+        custom_fields=_clean_custom(pipeline, {}, custom_fields) if custom_fields else {},
         created_at=now, created_by=actor, stage_entered_at=now,
         **{k: (v or "").strip()[:200] for k, v in utm.items()},
     )
-    for contact, role in contacts or []:
-        _attach(deal, contact, role)
+    # A new deal has no links yet: one INSERT, nothing to look up first.
+    DealContact.objects.bulk_create([DealContact(deal=deal, contact=contact, role=role)
+                                     for contact, role in roles])
     Transition.objects.create(deal=deal, pipeline=pipeline, kind=Transition.Kind.CREATED,
                               from_stage=None, to_stage=first, at=now, by=actor,
                               owner=owner)
@@ -169,7 +172,7 @@ def deal_create(
     return deal
 
 
-@transaction.atomic
+@service
 def deal_update(*, deal: Deal, actor: User | None, expected_version: int | None = None,
                 at: datetime.datetime | None = None, **changes: Any) -> Deal:
     """Change a deal's own fields (never its stage or status); every change is audited.
@@ -228,9 +231,23 @@ def deal_update(*, deal: Deal, actor: User | None, expected_version: int | None 
     return locked
 
 
-def _attach(deal: Deal, contact: Contact, role: str) -> DealContact:
+def _check_role(role: str) -> None:
     if role not in ContactRole.values:
         raise ValidationError({"role": _("Unknown contact role.")})
+
+
+def _link_roles(contacts: list[tuple[Contact, str]]) -> list[tuple[Contact, str]]:
+    """A new deal's links: one per contact, the last role given for it winning (as
+    attaching them one by one would leave them)."""
+    roles: dict[int, tuple[Contact, str]] = {}
+    for contact, role in contacts:
+        _check_role(role)
+        roles[contact.pk] = (contact, role)  # keeps the first one's place
+    return list(roles.values())
+
+
+def _attach(deal: Deal, contact: Contact, role: str) -> DealContact:
+    _check_role(role)
     link, created = DealContact.objects.get_or_create(deal=deal, contact=contact,
                                                       defaults={"role": role})
     if not created and link.role != role:
@@ -239,7 +256,7 @@ def _attach(deal: Deal, contact: Contact, role: str) -> DealContact:
     return link
 
 
-@transaction.atomic
+@service
 def deal_contact_attach(*, deal: Deal, contact: Contact, role: str = ContactRole.OTHER,
                         actor: User | None) -> DealContact:
     if not can_edit_deal(actor, deal):
@@ -251,7 +268,7 @@ def deal_contact_attach(*, deal: Deal, contact: Contact, role: str = ContactRole
     return link
 
 
-@transaction.atomic
+@service
 def deal_contact_detach(*, deal: Deal, contact: Contact, actor: User | None) -> None:
     if not can_edit_deal(actor, deal):
         raise PermissionDenied(_("You may not change this deal."))
@@ -261,7 +278,7 @@ def deal_contact_detach(*, deal: Deal, contact: Contact, actor: User | None) -> 
                        after={"contacts": f"-{contact.pk}:{contact}"}, user=actor)
 
 
-@transaction.atomic
+@service
 def deal_fact_confirm(*, deal: Deal, requirement: StageRequirement, actor: User,
                       comment: str = "", at: datetime.datetime | None = None) -> DealFact:
     """A user vouches for a named fact; who and when are recorded for good."""
@@ -277,7 +294,7 @@ def deal_fact_confirm(*, deal: Deal, requirement: StageRequirement, actor: User,
     return fact
 
 
-@transaction.atomic
+@service
 def payment_create(*, deal: Deal, amount: Any, paid_on: datetime.date | None = None,
                    reference: str = "", actor: User | None,
                    created_at: datetime.datetime | None = None) -> Payment:
