@@ -1,32 +1,35 @@
-"""The board card as HTML, built in Python.
+"""The board's columns and cards as HTML, built in Python.
 
 A board shows up to 350 cards; through the template engine each card cost ~1 ms (an include,
 two URL reversals, a dozen translated strings and filters), most of the page's time. Here a
-card is one string format with escaped values, the URLs come from a prefix reversed once, and
-the labels are translated once per language (bench/board.py has the figures).
+card is one string format with escaped values, and what every card of a request shares (the
+labels in the request's language, URL pieces, today's date, the board's filters) is worked out
+once, in a ``BoardHtml`` (bench/board.py has the figures). The column heads and the "more"
+marker are built the same way: seven template includes cost more than the cards' data.
 """
 
 from __future__ import annotations
 
+import datetime
 import functools
+from decimal import Decimal
 from html import escape
+from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.urls import get_script_prefix, reverse
+from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from voronka.deals.board import BoardCard
+from voronka.deals.board import Board, BoardCard, BoardColumn
 
-from .templatetags.web_tags import days, due, money
-
-
-@functools.lru_cache(maxsize=512)
-def _days(language: str | None, n: int) -> str:
-    return escape(days(n))
+from .templatetags.web_tags import CURRENCY_SIGNS, NBSP, _short_date_pattern, days
 
 _ID = 987654321
+_ONE = Decimal("1")
 
 
 @functools.lru_cache(maxsize=16)
@@ -35,6 +38,15 @@ def _paths(script_prefix: str) -> tuple[str, str, str, str]:
     deal = reverse("web:deal", args=[_ID]).split(str(_ID))
     move = reverse("web:deal_move_dialog", args=[_ID]).split(str(_ID))
     return deal[0], deal[1], move[0], move[1]
+
+
+@functools.lru_cache(maxsize=16)
+def _more_path(script_prefix: str) -> tuple[str, str, str]:
+    """The pieces of a column's next-page URL around the pipeline and stage ids."""
+    url = reverse("web:board_more", args=[_ID, _ID + 1])
+    head, rest = url.split(str(_ID), 1)
+    middle, tail = rest.split(str(_ID + 1), 1)
+    return head, middle, tail
 
 
 @functools.lru_cache(maxsize=8)
@@ -50,6 +62,11 @@ def _labels(language: str | None) -> dict[str, str]:
         "days_title": escape(_("Days in stage")),
         "move": escape(_("Move to…")),
         "move_aria": _("Move “%(title)s” to…"),
+        "goal": escape(_("Goal")),
+        "loading": escape(_("Loading…")),
+        # The relative days of a task's due time, by the number of days from today.
+        "due_days": {0: _("today %(time)s"), 1: _("tomorrow %(time)s"),
+                     -1: _("yesterday %(time)s")},
     }
 
 
@@ -60,44 +77,141 @@ def board_params(filter_items: tuple[tuple[str, str], ...]) -> str:
     return urlencode({"origin": "board", "filters": urlencode(filter_items)})
 
 
+class BoardHtml:
+    """The board's HTML for one request (its language, time zone and filters)."""
+
+    def __init__(self, filter_query: dict[str, str] | None = None) -> None:
+        self.language = get_language()
+        self.labels = _labels(self.language)
+        self.filter_query = dict(filter_query or {})
+        self.params = escape(board_params(tuple(sorted(self.filter_query.items()))))
+        self.tz = timezone.get_current_timezone()
+        self.today = timezone.localdate()
+        self.date_pattern = _short_date_pattern(self.language)
+        self.money_sign = NBSP + CURRENCY_SIGNS.get(settings.VORONKA_CURRENCY,
+                                                    settings.VORONKA_CURRENCY)
+        self.deal_a, self.deal_b, self.move_a, self.move_b = _paths(get_script_prefix())
+        self._days: dict[int, str] = {}
+        self._escaped: dict[str, str] = {}
+
+    # -- values, as the template filters of the same name show them --------------------------
+
+    def money(self, value: Any) -> str:
+        """web_tags.money: whole units, grouped thousands, the currency sign."""
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+        return f"{amount.quantize(_ONE):,}".replace(",", NBSP) + self.money_sign
+
+    def due(self, value: datetime.datetime) -> str:
+        """web_tags.due: "today 14:00", "tomorrow 10:00", "3/12/2026 12:00"."""
+        local = value.astimezone(self.tz)
+        day = local.date()
+        clock = f"{local.hour:02d}:{local.minute:02d}"
+        word = self.labels["due_days"].get((day - self.today).days)
+        if word is not None:
+            return word % {"time": clock}
+        text = (day.strftime(self.date_pattern) if self.date_pattern
+                else formats.date_format(day, "SHORT_DATE_FORMAT"))
+        return f"{text} {clock}"
+
+    def days(self, n: int) -> str:
+        text = self._days.get(n)
+        if text is None:
+            text = self._days[n] = escape(days(n))
+        return text
+
+    def _escape_repeated(self, text: str) -> str:
+        """Escaped once per request: owner names repeat over hundreds of cards."""
+        out = self._escaped.get(text)
+        if out is None:
+            out = self._escaped[text] = escape(text)
+        return out
+
+    # -- pieces ------------------------------------------------------------------------------
+
+    def card(self, card: BoardCard) -> str:
+        """One card. Every value put in is escaped (html.escape, quotes too)."""
+        deal = card.deal
+        labels = self.labels
+        deal_id = deal.id
+        warn = " card-warn" if card.over_time_limit or card.task_overdue else ""
+        company = (f'<div class="card-company">{escape(deal.company)}</div>'
+                   if deal.company_id else "")
+        if card.no_task:
+            task = (f'<div class="card-task none"><span class="dot dot-warn" '
+                    f'aria-hidden="true"></span>{labels["no_task"]}</div>')
+        else:
+            late = " overdue" if card.task_overdue else ""
+            dot = " dot-danger" if card.task_overdue else ""
+            text = escape(card.next_task_text or "")
+            task = (f'<div class="card-task{late}" title="{text}"><span class="dot{dot}" '
+                    f'aria-hidden="true"></span><span class="card-task-text">'
+                    f'{escape(self.due(card.next_task_due))} · {text}</span></div>')
+        if card.over_time_limit:
+            stay = (f'<span class="pill pill-danger" title="{labels["over_title"]}">'
+                    f'{self.days(card.days_in_stage)} · {labels["over_limit"]}</span>')
+        else:
+            stay = (f'<span class="pill" title="{labels["days_title"]}">'
+                    f'{self.days(card.days_in_stage)}</span>')
+        if deal.facts_unverified:
+            stay += (f' <span class="pill pill-warn" title="{labels["unverified_title"]}">'
+                     f'{labels["unverified"]}</span>')
+        aria = escape(labels["move_aria"] % {"title": deal.title})
+        return (
+            f'<article class="card{warn}" id="card-{deal_id}" data-deal="{deal_id}" '
+            f'data-version="{deal.version}" data-stage="{deal.stage_id}">'
+            f'<a class="card-title" draggable="false" href="{self.deal_a}{deal_id}'
+            f'{self.deal_b}">{escape(deal.title)}</a>'
+            f'{company}<div class="card-row"><span class="card-budget">'
+            f'{self.money(deal.budget)}</span><span class="card-owner" '
+            f'title="{labels["owner"]}">{self._escape_repeated(deal.owner)}</span>'
+            f'</div>{task}<div class="card-foot">{stay}'
+            f'<button type="button" class="btn btn-ghost btn-small card-move" '
+            f'hx-get="{self.move_a}{deal_id}{self.move_b}?{self.params}&amp;'
+            f'version={deal.version}" hx-target="#modal" aria-label="{aria}">'
+            f'{labels["move"]}</button></div></article>')
+
+    def column_head(self, stage: Any, count: int, total: Any, *, oob: bool = False) -> str:
+        """A column's name, goal, and the count and budget of all its deals."""
+        goal = ""
+        if stage.goal:
+            text = f'{self.labels["goal"]}: {escape(stage.goal)}'
+            goal = f'<div class="colhead-goal" title="{text}">{text}</div>'
+        noun = escape(ngettext("deal", "deals", count))
+        swap = ' hx-swap-oob="true"' if oob else ""
+        return (
+            f'<header class="colhead" id="colhead-{stage.pk}"{swap}>\n'
+            f'  <div class="colhead-name" id="colname-{stage.pk}">{escape(stage.name)}</div>\n'
+            f'  {goal}\n'
+            f'  <div class="colhead-totals"><span class="colhead-count"><b>{count}</b> {noun}'
+            f'</span><span class="colhead-sum"><b>{self.money(total)}</b></span></div>\n'
+            f'</header>\n')
+
+    def column_cards(self, column: BoardColumn, pipeline_id: int) -> str:
+        """A column's cards and, when it has more deals, the marker that loads the next
+        page when scrolled into view."""
+        html = "".join([self.card(card) for card in column.cards])
+        next_offset = column.next_offset
+        if next_offset:
+            head, middle, tail = _more_path(get_script_prefix())
+            query = escape(urlencode({**self.filter_query, "offset": str(next_offset)}))
+            html += (f'\n<div class="more" hx-get="{head}{pipeline_id}{middle}'
+                     f'{column.stage.pk}{tail}?{query}" hx-trigger="intersect once" '
+                     f'hx-swap="outerHTML">{self.labels["loading"]}</div>')
+        return html
+
+    def columns(self, board: Board) -> str:
+        pipeline_id = board.pipeline.pk
+        return "".join([
+            f'\n<section class="column" aria-labelledby="colname-{column.stage.pk}">\n  '
+            f'{self.column_head(column.stage, column.count, column.budget)}'
+            f'  <div class="cards" id="cards-{column.stage.pk}" '
+            f'data-stage="{column.stage.pk}">{self.column_cards(column, pipeline_id)}</div>\n'
+            f'</section>\n'
+            for column in board.columns])
+
+
 def render_card(card: BoardCard, params: str) -> SafeString:
-    """One card; ``params`` from ``board_params`` (the board's origin and filters)."""
-    deal = card.deal
-    lang = get_language()
-    labels = _labels(lang)
-    deal_a, deal_b, move_a, move_b = _paths(get_script_prefix())
-    title = escape(deal.title)
-    warn = " card-warn" if card.over_time_limit or card.task_overdue else ""
-    company = (f'<div class="card-company">{escape(deal.company)}</div>'
-               if deal.company_id else "")
-    if card.no_task:
-        task = (f'<div class="card-task none"><span class="dot dot-warn" aria-hidden="true">'
-                f'</span>{labels["no_task"]}</div>')
-    else:
-        late = " overdue" if card.task_overdue else ""
-        dot = " dot-danger" if card.task_overdue else ""
-        text = escape(card.next_task_text or "")
-        task = (f'<div class="card-task{late}" title="{text}"><span class="dot{dot}" '
-                f'aria-hidden="true"></span><span class="card-task-text">'
-                f'{escape(due(card.next_task_due))} · {text}</span></div>')
-    if card.over_time_limit:
-        stay = (f'<span class="pill pill-danger" title="{labels["over_title"]}">'
-                f'{_days(lang, card.days_in_stage)} · {labels["over_limit"]}</span>')
-    else:
-        stay = (f'<span class="pill" title="{labels["days_title"]}">'
-                f'{_days(lang, card.days_in_stage)}</span>')
-    if deal.facts_unverified:
-        stay += (f' <span class="pill pill-warn" title="{labels["unverified_title"]}">'
-                 f'{labels["unverified"]}</span>')
-    aria = escape(labels["move_aria"] % {"title": deal.title})
-    # Every value above is escaped (html.escape, quotes too) before it is put in.
-    return mark_safe(
-        f'<article class="card{warn}" id="card-{deal.id}" data-deal="{deal.id}" '
-        f'data-version="{deal.version}" data-stage="{deal.stage_id}">'
-        f'<a class="card-title" draggable="false" href="{deal_a}{deal.id}{deal_b}">{title}</a>'
-        f'{company}<div class="card-row"><span class="card-budget">{money(deal.budget)}</span>'
-        f'<span class="card-owner" title="{labels["owner"]}">{escape(deal.owner)}</span>'
-        f'</div>{task}<div class="card-foot">{stay}'
-        f'<button type="button" class="btn btn-ghost btn-small card-move" '
-        f'hx-get="{move_a}{deal.id}{move_b}?{escape(params)}&amp;version={deal.version}" '
-        f'hx-target="#modal" aria-label="{aria}">{labels["move"]}</button></div></article>')
+    """One card (after a move or an edit); ``params`` from ``board_params``."""
+    html = BoardHtml()
+    html.params = escape(params)
+    return mark_safe(html.card(card))  # every value in it is escaped

@@ -130,14 +130,33 @@ def board_card(card: Any, filter_query: dict[str, str] | None) -> str:
 
 
 @register.simple_tag
-def board_cards(cards: Any, filter_query: dict[str, str] | None) -> str:
-    """A column's cards in one call (no template loop over hundreds of cards)."""
+def board_columns(board: Any, filter_query: dict[str, str] | None) -> str:
+    """The board's columns: heads, first cards, the next-page markers (web/cards.py)."""
     from django.utils.safestring import mark_safe
 
-    from voronka.web.cards import board_params, render_card
+    from voronka.web.cards import BoardHtml
 
-    params = board_params(tuple(sorted((filter_query or {}).items())))
-    return mark_safe("".join(render_card(card, params) for card in cards))  # each is escaped
+    return mark_safe(BoardHtml(filter_query).columns(board))  # every value in it is escaped
+
+
+@register.simple_tag
+def board_column_cards(column: Any, pipeline: Any, filter_query: dict[str, str] | None) -> str:
+    """One page of a column's cards and its next-page marker (infinite scroll)."""
+    from django.utils.safestring import mark_safe
+
+    from voronka.web.cards import BoardHtml
+
+    return mark_safe(BoardHtml(filter_query).column_cards(column, pipeline.pk))  # escaped
+
+
+@register.simple_tag
+def board_column_head(stage: Any, count: int, total: Any, oob: bool = False) -> str:
+    """A column's head with the count and budget of all its deals."""
+    from django.utils.safestring import mark_safe
+
+    from voronka.web.cards import BoardHtml
+
+    return mark_safe(BoardHtml().column_head(stage, count, total, oob=bool(oob)))  # escaped
 
 
 @register.filter
