@@ -44,9 +44,11 @@ def task_create(*, actor: User | None, text: str, due_at: datetime.datetime,
                 assignee: User | None = None, kind: str = TaskKind.OTHER,
                 deal: Deal | None = None, contact: Contact | None = None,
                 company: Company | None = None,
-                created_at: datetime.datetime | None = None) -> Task:
+                created_at: datetime.datetime | None = None,
+                silent: frozenset[events.Subscriber] = frozenset()) -> Task:
     """Create a task. ``created_at`` is a past time from a trusted caller (demo, import);
-    no view or API endpoint passes it."""
+    no view or API endpoint passes it. ``silent``: event subscribers the caller's probe
+    found not listening in the deal's pipeline in this transaction (core.events)."""
     _subject(deal, contact, company)
     _can_act(actor, deal)
     text = (text or "").strip()
@@ -63,8 +65,8 @@ def task_create(*, actor: User | None, text: str, due_at: datetime.datetime,
                                created_by=actor, kind=kind, text=text,
                                due_at=_aware(due_at, "due_at"),
                                created_at=created_at or timezone.now())
-    events.publish(events.TASK_CREATED, deal=deal, actor=actor, task_id=task.pk,
-                   due_at=task.due_at, kind=task.kind)
+    events.publish(events.TASK_CREATED, deal=deal, actor=actor, silent=silent,
+                   task_id=task.pk, due_at=task.due_at, kind=task.kind)
     return task
 
 

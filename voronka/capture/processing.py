@@ -7,9 +7,13 @@ into contact + deal + task. All in one transaction, or nothing."""
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -18,6 +22,8 @@ from voronka.accounts.models import User
 from voronka.activities.models import Task, TaskKind
 from voronka.activities.services import call_log, note_create, task_create
 from voronka.core.errors import ValidationError
+from voronka.core.events import Subscriber
+from voronka.core.events import probes as event_probes
 from voronka.core.transactions import all_or_nothing
 from voronka.crm.models import Company, Contact
 from voronka.crm.services import company_create, contact_create, contact_update
@@ -52,14 +58,12 @@ def capture_process(*, capture: Capture) -> Capture:
         # error), so the services it calls take no savepoints of their own.
         with all_or_nothing():
             channel = capture.channel
-            # Lock the channel row (it serialises the round-robin) and read its turn fresh.
-            channel.last_assigned_id = (Channel.objects.select_for_update()
-                                        .filter(pk=channel.pk)
-                                        .values_list("last_assigned_id", flat=True).get())
+            quiet = _lock(channel)
             if channel.kind == Kind.TELEPHONY:
-                _process_call(capture, channel, build_call(capture.payload, channel.mapping))
+                _process_call(capture, channel, build_call(capture.payload, channel.mapping),
+                              quiet)
             else:
-                _process_lead(capture, channel, _lead(channel, capture.payload))
+                _process_lead(capture, channel, _lead(channel, capture.payload), quiet)
             capture.processed_at = timezone.now()
             done = Capture.objects.filter(pk=capture.pk, outcome=Outcome.PENDING).update(
                 outcome=capture.outcome, processed_at=capture.processed_at,
@@ -75,6 +79,35 @@ def capture_process(*, capture: Capture) -> Capture:
             outcome=Outcome.INVALID, errors=exc.errors, processed_at=timezone.now())
     capture.refresh_from_db()
     return capture
+
+
+@dataclass(frozen=True)
+class _Quiet:
+    """The event subscribers nobody listens to in the channel's pipeline, as found when the
+    channel was locked (core.events probes): the events of this capture skip them."""
+
+    pipeline_id: int
+    subscribers: frozenset[Subscriber]
+
+    def on(self, deal: Deal | None) -> frozenset[Subscriber]:
+        """Those to skip for an event about ``deal`` (another pipeline's deal: none)."""
+        if deal is not None and deal.pipeline_id == self.pipeline_id:
+            return self.subscribers
+        return frozenset()
+
+
+def _lock(channel: Channel) -> _Quiet:
+    """Lock the channel row (it serialises the round-robin), read its turn fresh and, in
+    the same statement, whether anyone listens to events in its pipeline."""
+    probes = event_probes(transaction.get_connection(), channel.pipeline_id)
+    listens = {f"listens_{i}": RawSQL(sql, params, output_field=BooleanField())
+               for i, (_handler, sql, params) in enumerate(probes)}
+    row = (Channel.objects.select_for_update().filter(pk=channel.pk).annotate(**listens)
+           .values_list("last_assigned_id", *listens).get())
+    channel.last_assigned_id = row[0]
+    return _Quiet(channel.pipeline_id, frozenset(
+        handler for (handler, _sql, _params), heard in zip(probes, row[1:], strict=True)
+        if not heard))
 
 
 def _lead(channel: Channel, payload: Any) -> Lead:
@@ -117,23 +150,24 @@ def _say(user: User, message: str, **params: Any) -> str:
         return _(message) % params
 
 
-def _task(channel: Channel, deal: Deal, *, kind: str, text: str) -> Task:
+def _task(channel: Channel, deal: Deal, quiet: _Quiet, *, kind: str, text: str) -> Task:
     due = timezone.now() + datetime.timedelta(minutes=channel.task_due_minutes)
     return task_create(actor=None, deal=deal, assignee=deal.owner, kind=kind, text=text,
-                       due_at=due)
+                       due_at=due, silent=quiet.on(deal))
 
 
-def _classify_task(channel: Channel, deal: Deal) -> Task:
+def _classify_task(channel: Channel, deal: Deal, quiet: _Quiet) -> Task:
     # Seed 002, stage 1: every new request gets a task, with a deadline, to classify it.
     text = _say(deal.owner, gettext_noop(
         # Translators: the task set on every new request; in Russian it starts with
         # "Классифицировать заявку".
         "Classify the request: set the budget and the type of work, then agree on the next "
         "step"))
-    return _task(channel, deal, kind=TaskKind.OTHER, text=text)
+    return _task(channel, deal, quiet, kind=TaskKind.OTHER, text=text)
 
 
-def _callback_task(channel: Channel, deal: Deal, phone: str, *, missed: bool) -> Task:
+def _callback_task(channel: Channel, deal: Deal, quiet: _Quiet, phone: str, *,
+                   missed: bool) -> Task:
     if missed:
         text = _say(deal.owner, gettext_noop(
             # Translators: starts with "Договориться" (the method's wording for tasks).
@@ -142,7 +176,7 @@ def _callback_task(channel: Channel, deal: Deal, phone: str, *, missed: bool) ->
         text = _say(deal.owner, gettext_noop(
             # Translators: starts with "Договориться" (the method's wording for tasks).
             "Agree on the next step: call back %(phone)s, who asked for a call"), phone=phone)
-    return _task(channel, deal, kind=TaskKind.CALL, text=text)
+    return _task(channel, deal, quiet, kind=TaskKind.CALL, text=text)
 
 
 def _company(lead: Lead, owner: User) -> Company | None:
@@ -164,7 +198,7 @@ def _enrich(contact: Contact, lead: Lead) -> None:
                        emails=emails + new_emails)
 
 
-def _process_lead(capture: Capture, channel: Channel, lead: Lead) -> None:
+def _process_lead(capture: Capture, channel: Channel, lead: Lead, quiet: _Quiet) -> None:
     who = lead.name or (lead.phones or lead.emails)[0]
     contact = contact_match(phones=lead.phones, emails=lead.emails)
     deal = open_deal_for(contact, pipeline_id=channel.pipeline_id) if contact else None
@@ -187,16 +221,16 @@ def _process_lead(capture: Capture, channel: Channel, lead: Lead) -> None:
                 actor=None, pipeline=channel.pipeline, title=title[:300], owner=owner,
                 budget=lead.budget or "0", company=company, contacts=[(contact, "other")],
                 source=(lead.source or channel.source)[:100], utm=lead.utm,
-                custom_fields=lead.custom)
+                custom_fields=lead.custom, silent=quiet.subscribers)
             capture.outcome = Outcome.CREATED
-            capture.task = (_callback_task(channel, deal, lead.phones[0], missed=False)
+            capture.task = (_callback_task(channel, deal, quiet, lead.phones[0], missed=False)
                             if channel.kind == Kind.CALLBACK and lead.phones
-                            else _classify_task(channel, deal))
+                            else _classify_task(channel, deal, quiet))
         else:
             capture.outcome = Outcome.ATTACHED
             # A repeat request needs an answer too, but not a second open task.
             if not deal.tasks.filter(is_done=False).exists():
-                capture.task = _classify_task(channel, deal)
+                capture.task = _classify_task(channel, deal, quiet)
     except ValidationError as exc:
         raise _renamed(exc, lead.names) from exc
     note = _note_text(channel, lead, deal, repeat=capture.outcome == Outcome.ATTACHED)
@@ -204,7 +238,7 @@ def _process_lead(capture: Capture, channel: Channel, lead: Lead) -> None:
         note_create(actor=None, deal=deal, text=note)
     capture.deal, capture.contact = deal, contact
     events.lead_captured(capture=capture, deal=deal,
-                         created=capture.outcome == Outcome.CREATED)
+                         created=capture.outcome == Outcome.CREATED, silent=quiet.on(deal))
 
 
 def _note_text(channel: Channel, lead: Lead, deal: Deal, *, repeat: bool) -> str:
@@ -217,7 +251,7 @@ def _note_text(channel: Channel, lead: Lead, deal: Deal, *, repeat: bool) -> str
     return "\n".join(parts)
 
 
-def _process_call(capture: Capture, channel: Channel, call: CallData) -> None:
+def _process_call(capture: Capture, channel: Channel, call: CallData, quiet: _Quiet) -> None:
     contact = contact_match(phones=[call.client_phone], emails=[])
     deal = None
     if contact is not None:
@@ -233,7 +267,8 @@ def _process_call(capture: Capture, channel: Channel, call: CallData) -> None:
                            title=_say(owner, gettext_noop("Call from %(phone)s"),
                                       phone=call.client_phone),
                            contacts=[(contact, "other")],
-                           source=(channel.source or "phone")[:100])
+                           source=(channel.source or "phone")[:100],
+                           silent=quiet.subscribers)
         created = True
     user = deal.owner if deal is not None else (contact.owner if contact else None)
     capture.call = call_log(
@@ -243,11 +278,13 @@ def _process_call(capture: Capture, channel: Channel, call: CallData) -> None:
         contact=contact, provider_call_id=call.provider_call_id)
     missed = call.direction == "inbound" and not call.answered
     if missed:
-        capture.task = _callback_task(channel, deal, call.client_phone, missed=True)
-        events.call_missed(capture=capture, deal=deal, call=capture.call)
+        capture.task = _callback_task(channel, deal, quiet, call.client_phone, missed=True)
+        events.call_missed(capture=capture, deal=deal, call=capture.call,
+                           silent=quiet.on(deal))
     elif created:
-        capture.task = _classify_task(channel, deal)
+        capture.task = _classify_task(channel, deal, quiet)
     capture.outcome = Outcome.CREATED if created else Outcome.CALL_LOGGED
     capture.deal, capture.contact = deal, contact
     if created:
-        events.lead_captured(capture=capture, deal=deal, created=True)
+        events.lead_captured(capture=capture, deal=deal, created=True,
+                             silent=quiet.on(deal))

@@ -121,8 +121,11 @@ def deal_create(
     expected_close_date: datetime.date | None = None,
     custom_fields: dict[str, Any] | None = None,
     created_at: datetime.datetime | None = None,
+    silent: frozenset[events.Subscriber] = frozenset(),
 ) -> Deal:
-    """Create a deal on the first stage (or on ``stage``, if every earlier stage's facts hold)."""
+    """Create a deal on the first stage (or on ``stage``, if every earlier stage's facts hold).
+    ``silent``: event subscribers the caller's probe found not listening in ``pipeline`` in
+    this transaction (core.events); "deal.created" skips them."""
     if not can_use_pipeline(actor, pipeline):
         raise PermissionDenied(_("You may not create deals in this pipeline."))
     owner = owner or actor
@@ -165,8 +168,8 @@ def deal_create(
     Transition.objects.create(deal=deal, pipeline=pipeline, kind=Transition.Kind.CREATED,
                               from_stage=None, to_stage=first, at=now, by=actor,
                               owner=owner)
-    events.publish(events.DEAL_CREATED, deal=deal, actor=actor, stage_id=first.pk,
-                   stage_entered_at=now)
+    events.publish(events.DEAL_CREATED, deal=deal, actor=actor, silent=silent,
+                   stage_id=first.pk, stage_entered_at=now)
     if stage is not None and stage.pk != first.pk:
         deal_move(deal=deal, to_stage=stage, actor=actor)
     return deal
