@@ -4,7 +4,7 @@ once never both go to the same person by accident of timing."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from voronka.accounts.models import Role, User
@@ -16,19 +16,23 @@ from .models import Channel
 
 def candidates(channel: Channel) -> list[User]:
     """The channel's members or, without members, the team's managers."""
-    member_ids = list(Channel.members.through.objects.filter(channel_id=channel.pk)
-                      .values_list("user_id", flat=True))
-    active = User.objects.filter(is_active=True).order_by("id")
-    if member_ids:
-        members = list(active.filter(pk__in=member_ids))
-        if members:
-            return members
-    team = list(active.filter(team_id=channel.pipeline.team_id,
-                              role__in=(Role.MANAGER, Role.HEAD)))
+    # Everyone who could be a candidate, in one query: active members, the team's managers
+    # and heads, the administrators.
+    member = Exists(Channel.members.through.objects.filter(channel_id=channel.pk,
+                                                           user_id=OuterRef("pk")))
+    team_id = channel.pipeline.team_id
+    people = list(User.objects.filter(is_active=True).annotate(is_member=member)
+                  .filter(Q(is_member=True) | Q(role=Role.ADMIN)
+                          | Q(team_id=team_id, role__in=(Role.MANAGER, Role.HEAD)))
+                  .order_by("id"))
+    members = [u for u in people if u.is_member]
+    if members:
+        return members
+    team = [u for u in people if u.team_id == team_id and u.role in (Role.MANAGER, Role.HEAD)]
     # A lead must never be dropped: without managers it goes to the head, then an admin.
     return ([u for u in team if u.role == Role.MANAGER]
             or [u for u in team if u.role == Role.HEAD]
-            or list(active.filter(role=Role.ADMIN)[:1]))
+            or [u for u in people if u.role == Role.ADMIN][:1])
 
 
 def _after(people: list[User], last_id: int | None) -> list[User]:
