@@ -150,8 +150,6 @@ def _time(client, url: str) -> tuple[float, int]:
 
 def _breakdown(head, pipeline) -> dict[str, float]:
     """Best-of-5 milliseconds of the board's parts, to see where its time goes."""
-    from django.db.models import Q
-
     from voronka.deals import board as selectors
     from voronka.web.cards import BoardHtml
 
@@ -160,11 +158,8 @@ def _breakdown(head, pipeline) -> dict[str, float]:
 
     def ranking():
         deals = selectors._open_deals(head, pipeline, filters)
-        firsts = Q(pk__in=[])
-        for stage in stages:
-            firsts |= Q(pk__in=deals.filter(stage_id=stage.pk).order_by(*selectors.CARD_ORDER)
-                        .values("pk")[:selectors.PAGE_SIZE])
-        return list(selectors.Deal.objects.filter(firsts).values_list("pk", flat=True))
+        shown = selectors.first_cards_q(deals, [s.pk for s in stages], selectors.PAGE_SIZE)
+        return list(selectors.Deal.objects.filter(shown).values_list("pk", flat=True))
 
     board = selectors.board_get(user=head, pipeline=pipeline, filters=filters)
     parts = {

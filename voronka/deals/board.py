@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connections
 from django.db.models import (
     Count,
     DecimalField,
@@ -188,6 +189,25 @@ def stage_totals(*, user: User, pipeline: Pipeline, filters: BoardFilters
     return {r["stage_id"]: (r["n"], r["total"]) for r in rows}
 
 
+def first_cards_q(deals: QuerySet[Deal], stage_ids: list[int], per_column: int) -> Q:
+    """The first ``per_column`` of ``deals`` in each stage (newest in the stage first), each
+    stage's an index range (deal_board_idx) read in order up to its ``LIMIT``."""
+    firsts = [deals.filter(stage_id=stage_id).order_by(*CARD_ORDER).values("pk")[:per_column]
+              for stage_id in stage_ids]
+    if not firsts:
+        return Q(pk__in=[])
+    if connections[deals.db].features.supports_slicing_ordering_in_compound:
+        # PostgreSQL: one UNION ALL. An OR of the IN subqueries would be planned as a scan
+        # of every deal, and estimated at thousands of rows (JIT compiled, ~30 ms).
+        return Q(pk__in=firsts[0].union(*firsts[1:], all=True))
+    # SQLite: no LIMIT inside a UNION; an OR of the IN subqueries is read as one index range
+    # per stage (multi-index OR).
+    shown = Q(pk__in=firsts[0])
+    for sub in firsts[1:]:
+        shown |= Q(pk__in=sub)
+    return shown
+
+
 def board_get(*, user: User, pipeline: Pipeline, filters: BoardFilters,
               per_column: int = PAGE_SIZE) -> Board:
     """The whole board: every stage with its totals and its first ``per_column`` cards."""
@@ -196,13 +216,8 @@ def board_get(*, user: User, pipeline: Pipeline, filters: BoardFilters,
     columns = {s.pk: BoardColumn(stage=s, count=totals.get(s.pk, (0, 0))[0],
                                  budget=totals.get(s.pk, (0, Decimal("0")))[1])
                for s in stages}
-    # Each column's first cards: one ``IN (… LIMIT n)`` per stage, an index range read in
-    # order (deal_board_idx), then the cards with their next task, for those cards only.
     deals = _open_deals(user, pipeline, filters)
-    firsts = Q(pk__in=[])
-    for stage in stages:
-        firsts |= Q(pk__in=deals.filter(stage_id=stage.pk).order_by(*CARD_ORDER)
-                    .values("pk")[:per_column])
+    firsts = first_cards_q(deals, [s.pk for s in stages], per_column)
     rows = (_with_next_task(Deal.objects.filter(firsts))
             .order_by("stage_id", *CARD_ORDER).values(*CARD_VALUES))
     now = timezone.now()
