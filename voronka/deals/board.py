@@ -85,9 +85,9 @@ class BoardFilters:
         return bool(self.as_query())
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CardDeal:
-    """What a card shows of its deal."""
+    """What a card shows of its deal (slots, not frozen: a board builds hundreds)."""
 
     id: int
     title: str
@@ -102,7 +102,7 @@ class CardDeal:
     facts_unverified: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class BoardCard:
     deal: CardDeal
     days_in_stage: int
@@ -157,22 +157,19 @@ def _with_next_task(qs: QuerySet[Deal]) -> QuerySet[Deal]:
                        next_task_due=Subquery(open_tasks.values("due_at")[:1]))
 
 
-def _card(row: dict[str, Any], time_limit_hours: int | None,
+def _card(row: tuple[Any, ...], time_limit_hours: int | None,
           now: datetime.datetime) -> BoardCard:
-    deal = CardDeal(id=row["id"], title=row["title"], stage_id=row["stage_id"],
-                    budget=row["budget"], version=row["version"],
-                    stage_entered_at=row["stage_entered_at"],
-                    owner=row["owner__full_name"] or row["owner__email"],
-                    company_id=row["company_id"], company=row["company__name"] or "",
-                    facts_unverified=row["facts_unverified"])
-    in_stage = now - deal.stage_entered_at
-    due = row["next_task_due"]
+    """A card from a row of ``CARD_VALUES`` (a tuple: hundreds of rows, no dicts)."""
+    (deal_id, title, stage_id, budget, version, entered, owner_name, owner_email, company_id,
+     company, task_text, due, unverified) = row[:13]
+    in_stage = now - entered
     return BoardCard(
-        deal=deal,
+        deal=CardDeal(deal_id, title, stage_id, budget, version, entered,
+                      owner_name or owner_email, company_id, company or "", unverified),
         days_in_stage=max(0, in_stage.days),
         over_time_limit=bool(time_limit_hours)
         and in_stage > datetime.timedelta(hours=time_limit_hours),
-        next_task_text=row["next_task_text"],
+        next_task_text=task_text,
         next_task_due=due,
         task_overdue=due is not None and due < now,
         no_task=due is None,
@@ -219,10 +216,10 @@ def board_get(*, user: User, pipeline: Pipeline, filters: BoardFilters,
     deals = _open_deals(user, pipeline, filters)
     firsts = first_cards_q(deals, [s.pk for s in stages], per_column)
     rows = (_with_next_task(Deal.objects.filter(firsts))
-            .order_by("stage_id", *CARD_ORDER).values(*CARD_VALUES))
+            .order_by("stage_id", *CARD_ORDER).values_list(*CARD_VALUES))
     now = timezone.now()
     for row in rows:
-        column = columns.get(row["stage_id"])
+        column = columns.get(row[2])
         if column is not None:
             column.cards.append(_card(row, column.stage.time_limit_hours, now))
     return Board(pipeline=pipeline, columns=list(columns.values()), filters=filters)
@@ -239,7 +236,7 @@ def board_column(*, user: User, pipeline: Pipeline, stage_id: Any, filters: Boar
         stage.pk, (0, Decimal("0")))
     offset = max(0, int(offset))
     rows = (_with_next_task(_open_deals(user, pipeline, filters).filter(stage=stage))
-            .order_by(*CARD_ORDER).values(*CARD_VALUES)[offset:offset + limit])
+            .order_by(*CARD_ORDER).values_list(*CARD_VALUES)[offset:offset + limit])
     now = timezone.now()
     return BoardColumn(stage=stage, count=count, budget=budget, offset=offset,
                        cards=[_card(row, stage.time_limit_hours, now) for row in rows])
@@ -249,10 +246,10 @@ def board_card(*, user: User, deal_id: Any) -> BoardCard:
     """One card as the board shows it (after a move or an edit); NotFound if not visible."""
     try:
         row = (_with_next_task(deal_list(user=user))
-               .values(*CARD_VALUES, "stage__time_limit_hours").get(pk=int(deal_id)))
+               .values_list(*CARD_VALUES, "stage__time_limit_hours").get(pk=int(deal_id)))
     except (Deal.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound("deal") from exc
-    return _card(row, row["stage__time_limit_hours"], timezone.now())
+    return _card(row, row[len(CARD_VALUES)], timezone.now())
 
 
 def board_sources(*, user: User, pipeline: Pipeline) -> list[str]:
