@@ -51,3 +51,25 @@ def test_only_admins_and_the_teams_head_set_up_channels(pipeline, manager, head)
 def test_a_team_without_managers_sends_leads_to_an_admin(pipeline, admin, visitor):
     channel = channel_create(actor=admin, name="Z", kind="webhook", pipeline=pipeline)
     assert lead(visitor, channel, 1) == admin
+
+
+def test_who_the_candidates_are(pipeline, admin, manager, manager2, head, other_manager):
+    from voronka.capture.distribution import candidates
+
+    channel = channel_create(actor=admin, name="Z", kind="webhook", pipeline=pipeline)
+    # The team's managers (never another team's, nor the head while there are managers).
+    assert candidates(channel) == sorted([manager, manager2], key=lambda u: u.pk)
+    # Members, an administrator among them, whichever team they are in.
+    channel_update(channel=channel, actor=admin, members=[manager2, admin])
+    assert candidates(channel) == sorted([manager2, admin], key=lambda u: u.pk)
+    # Members who left: the team again.
+    for user in (manager2, admin):
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    assert candidates(channel) == [manager]
+    manager.is_active = False
+    manager.save(update_fields=["is_active"])
+    assert candidates(channel) == [head]  # no managers: the head
+    head.is_active = False
+    head.save(update_fields=["is_active"])
+    assert candidates(channel) == []  # nobody active: pick_owner refuses the lead

@@ -54,16 +54,22 @@ def capture_process(*, capture: Capture) -> Capture:
     if capture.outcome != Outcome.PENDING:
         return capture
     try:
+        channel = capture.channel
+        # Read and normalise the payload before the lock: it needs no database.
+        call: CallData | None = None
+        lead: Lead | None = None
+        if channel.kind == Kind.TELEPHONY:
+            call = build_call(capture.payload, channel.mapping)
+        else:
+            lead = _lead(channel, capture.payload)
         # Any error rolls the whole block back (nothing here recovers from a service's
         # error), so the services it calls take no savepoints of their own.
         with all_or_nothing():
-            channel = capture.channel
             quiet = _lock(channel)
-            if channel.kind == Kind.TELEPHONY:
-                _process_call(capture, channel, build_call(capture.payload, channel.mapping),
-                              quiet)
-            else:
-                _process_lead(capture, channel, _lead(channel, capture.payload), quiet)
+            if call is not None:
+                _process_call(capture, channel, call, quiet)
+            elif lead is not None:
+                _process_lead(capture, channel, lead, quiet)
             capture.processed_at = timezone.now()
             done = Capture.objects.filter(pk=capture.pk, outcome=Outcome.PENDING).update(
                 outcome=capture.outcome, processed_at=capture.processed_at,
