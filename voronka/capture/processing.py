@@ -12,8 +12,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import BooleanField
-from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -104,12 +102,21 @@ class _Quiet:
 
 def _lock(channel: Channel) -> _Quiet:
     """Lock the channel row (it serialises the round-robin), read its turn fresh and, in
-    the same statement, whether anyone listens to events in its pipeline."""
-    probes = event_probes(transaction.get_connection(), channel.pipeline_id)
-    listens = {f"listens_{i}": RawSQL(sql, params, output_field=BooleanField())
-               for i, (_handler, sql, params) in enumerate(probes)}
-    row = (Channel.objects.select_for_update().filter(pk=channel.pk).annotate(**listens)
-           .values_list("last_assigned_id", *listens).get())
+    the same statement, whether anyone listens to events in its pipeline. Written out: the
+    statement runs with the lock held by every lead of the channel, and its ORM form cost
+    more Python than the statement costs the database."""
+    conn = transaction.get_connection()
+    q, meta = conn.ops.quote_name, Channel._meta
+    probes = event_probes(conn, channel.pipeline_id)
+    columns = [q(meta.get_field("last_assigned").column), *(sql for _h, sql, _p in probes)]
+    lock = f" {conn.ops.for_update_sql()}" if conn.features.has_select_for_update else ""
+    with conn.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)} FROM {q(meta.db_table)}"
+                       f" WHERE {q(meta.pk.column)} = %s{lock}",
+                       [*(p for _h, _sql, params in probes for p in params), channel.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Channel.DoesNotExist
     channel.last_assigned_id = row[0]
     return _Quiet(channel.pipeline_id, frozenset(
         handler for (handler, _sql, _params), heard in zip(probes, row[1:], strict=True)

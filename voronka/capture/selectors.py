@@ -33,11 +33,13 @@ def channel_get(*, user: User, pk) -> Channel:
 
 def channel_by_key(*, key: str, kinds: tuple[str, ...]) -> Channel:
     """The active channel behind a public URL's key (the public side has no user)."""
-    channel = (Channel.objects.select_related("pipeline")
-               .filter(key=key, kind__in=kinds, is_active=True).first())
-    if channel is None or not key:
+    if not key:
         raise NotFound("channel")
-    return channel
+    try:  # the key is unique: no ordering, no LIMIT to compile
+        return Channel.objects.select_related("pipeline").get(key=key, kind__in=kinds,
+                                                              is_active=True)
+    except Channel.DoesNotExist as exc:
+        raise NotFound("channel") from exc
 
 
 def capture_list(*, user: User, channel_id: int | None = None,
