@@ -32,7 +32,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(os.path.abspath(__file__)).parent.parent
 GOAL_RATIO = 0.7
@@ -56,61 +55,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _pg_recreate(url: str, *, create: bool) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or name in ("postgres", "template0", "template1"):
-        raise SystemExit(f"refusing to use {name!r} as the bench database")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
-        if create:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def _sqlite_files(path: Path) -> list[Path]:
-    return [path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")]
-
-
 def run_one(db: str, args: argparse.Namespace) -> dict:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "voronka.settings"
-    os.environ["DEBUG"] = "0"
-    sqlite_path = None
-    if db == "sqlite":
-        bench_dir = ROOT / "var" / "bench"
-        bench_dir.mkdir(parents=True, exist_ok=True)
-        sqlite_path = bench_dir / f"automation-{os.getpid()}.sqlite3"
-        for f in _sqlite_files(sqlite_path):
-            f.unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{sqlite_path}"
-    else:
-        _pg_recreate(args.pg_url, create=True)
-        os.environ["DATABASE_URL"] = args.pg_url
-    sys.path.insert(0, str(ROOT))
-    try:
-        import django
+    sys.path.insert(0, str(ROOT))  # run as a script: the project root is not on the path
+    from bench._db import django_database
 
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0, interactive=False)
+    with django_database(db, label="automation", pg_url=args.pg_url):
         return measure(db, args)
-    finally:
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: BLE001 - cleanup goes on whatever failed above
-            pass
-        if sqlite_path is not None:
-            for f in _sqlite_files(sqlite_path):
-                f.unlink(missing_ok=True)
-        else:
-            _pg_recreate(args.pg_url, create=False)
 
 
 # --- the world --------------------------------------------------------------------------------

@@ -28,7 +28,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_RATIO = 3.0
@@ -46,22 +45,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--breakdown", action="store_true",
                    help="also time the board's parts (best of 5): totals, ranking, cards, render")
     return p.parse_args(argv)
-
-
-def _pg_recreate(url: str, *, create: bool) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or name in ("postgres", "template0", "template1"):
-        raise SystemExit(f"refusing to use {name!r} as the bench database")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
-        if create:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def _build(n_deals: int, n_stages: int):
@@ -232,29 +215,20 @@ def run_one(args: argparse.Namespace, db: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    sys.path.insert(0, str(ROOT))  # run as a script: the project root is not on the path
+    from bench._db import database_url
+
     args = parse_args(argv)
     if os.environ.get("VORONKA_BENCH_CHILD"):
         print("RESULT " + json.dumps(run_one(args, os.environ["VORONKA_BENCH_CHILD"])))
         return 0
     results = []
     for db in (("sqlite", "postgres") if args.db == "both" else (args.db,)):
-        env = dict(os.environ, VORONKA_BENCH_CHILD=db, DEBUG="0", ALLOWED_HOSTS="testserver")
-        if db == "sqlite":
-            bench_dir = ROOT / "var" / "bench"
-            bench_dir.mkdir(parents=True, exist_ok=True)
-            path = bench_dir / "board.sqlite3"
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-            env["DATABASE_URL"] = f"sqlite:///{path}"
-        else:
-            _pg_recreate(args.pg_url, create=True)
-            env["DATABASE_URL"] = args.pg_url
-        try:
+        with database_url(db, label="board", pg_url=args.pg_url) as url:
+            env = dict(os.environ, VORONKA_BENCH_CHILD=db, DEBUG="0",
+                       ALLOWED_HOSTS="testserver", DATABASE_URL=url)
             out = subprocess.run([sys.executable, __file__, *(argv or sys.argv[1:])], env=env,
                                  cwd=ROOT, capture_output=True, text=True, check=False)
-        finally:
-            if db == "postgres":
-                _pg_recreate(args.pg_url, create=False)
         if out.returncode != 0:
             print(out.stdout, out.stderr, file=sys.stderr)
             return out.returncode

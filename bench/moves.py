@@ -35,7 +35,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_RATE = 300.0
@@ -65,67 +64,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 # --- one database, one process -----------------------------------------------------------
 
-def _admin_url(url: str) -> tuple[str, str]:
-    """The maintenance database's URL and the bench database's name."""
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or name in ("postgres", "template0", "template1"):
-        raise SystemExit(f"refusing to use {name!r} as the bench database")
-    return urlunsplit(parts._replace(path="/postgres")), name
-
-
-def _pg_recreate(url: str, *, create: bool) -> None:
-    import psycopg
-    from psycopg import sql
-
-    admin, name = _admin_url(url)
-    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
-        if create:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def _sqlite_files(path: Path) -> list[Path]:
-    return [path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")]
-
-
 def run_one(db: str, args: argparse.Namespace) -> dict:
     """Build the database, measure, tear it down. Django is set up here, once per process."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "voronka.settings"
-    os.environ["DEBUG"] = "0"  # no query log kept in memory while timing
-    sqlite_path = None
-    if db == "sqlite":
-        bench_dir = ROOT / "var" / "bench"
-        bench_dir.mkdir(parents=True, exist_ok=True)
-        sqlite_path = bench_dir / f"moves-{os.getpid()}.sqlite3"
-        for f in _sqlite_files(sqlite_path):
-            f.unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{sqlite_path}"
-    else:
-        _pg_recreate(args.pg_url, create=True)
-        os.environ["DATABASE_URL"] = args.pg_url
-    sys.path.insert(0, str(ROOT))
-    try:
-        import django
+    sys.path.insert(0, str(ROOT))  # run as a script: the project root is not on the path
+    from bench._db import django_database
 
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0, interactive=False)
+    with django_database(db, label="moves", pg_url=args.pg_url):
         return measure(db, args)
-    finally:
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: BLE001 - cleanup must go on whatever failed above
-            pass
-        if sqlite_path is not None:
-            for f in _sqlite_files(sqlite_path):
-                f.unlink(missing_ok=True)
-        else:
-            _pg_recreate(args.pg_url, create=False)
 
 
 CHUNK = 50  # moves per turn when the ways of moving take turns within a round
