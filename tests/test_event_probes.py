@@ -106,3 +106,38 @@ def test_every_team_subscription_listens_everywhere(team, admin, manager, calls)
     calls.clear()
     _move(deal, manager)
     assert calls == ["webhooks"]
+
+
+def test_the_automation_reads_the_rules_again_exactly_when_they_change(team, head, manager):
+    from django.test.utils import CaptureQueriesContext
+
+    from voronka.automation.services import rule_update
+
+    pipeline = plain_pipeline(team, 14)
+    rule = rule_create(actor=head, pipeline=pipeline, name="A", trigger="stage_entered",
+                       actions=[TASK])
+    deal = make_deal(pipeline, manager)
+
+    def rule_reads() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            _move(deal, manager)
+        return sum('"automation_rule"' in q["sql"] and "CASE WHEN" not in q["sql"]
+                   for q in ctx.captured_queries)
+
+    rule_reads()
+    assert rule_reads() == 0  # the same rules: the signature from the layout statement says so
+    rule_update(rule=rule, actor=head, name="A2", trigger="stage_entered", actions=[TASK])
+    assert rule_reads() == 1
+    assert rule_reads() == 0
+    other = rule_create(actor=head, pipeline=pipeline, name="B", trigger="stage_entered",
+                        actions=[TASK])
+    assert rule_reads() == 1
+    rule_set_active(rule=other, actor=head, is_active=False)
+    assert rule_reads() == 1
+    rule_set_active(rule=other, actor=head, is_active=True)
+    assert rule_reads() == 1
+    other.delete()  # a rule gone (its stage deleted, say) changes the signature as well
+    assert rule_reads() == 1
+    assert rule_reads() == 0
+    rule_set_active(rule=rule, actor=head, is_active=False)
+    assert rule_reads() == 0  # nobody listens: the automation is not even called

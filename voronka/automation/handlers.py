@@ -17,22 +17,43 @@ from .tasks import check_task_overdue, check_time_in_stage, run_rules
 
 
 def listens(connection, pipeline_id: int) -> tuple[str, list]:
-    """The probe of ``on_event`` (core.events): the pipeline has an active rule."""
+    """The probe of ``on_event`` (core.events): NULL when the pipeline has no active rule,
+    else a signature of its active rules (how many, the newest id, the latest edit), which
+    changes whenever one is added, edited, switched off or deleted."""
     q = connection.ops.quote_name
     meta = Rule._meta
-    return (f"EXISTS (SELECT 1 FROM {q(meta.db_table)} WHERE"
-            f" {q(meta.get_field('pipeline').column)} = %s"
+    pk, updated = q(meta.pk.column), q(meta.get_field("updated_at").column)
+    return (f"(SELECT CASE WHEN COUNT(*) = 0 THEN NULL ELSE CAST(COUNT(*) AS TEXT) || ':'"
+            f" || CAST(MAX({pk}) AS TEXT) || ':' || CAST(MAX({updated}) AS TEXT) END"
+            f" FROM {q(meta.db_table)} WHERE {q(meta.get_field('pipeline').column)} = %s"
             f" AND {q(meta.get_field('is_active').column)} = %s)", [pipeline_id, True])
 
 
+# pipeline id -> (the probe's signature, the active rules it stood for), per process. A
+# signature is read in the publishing transaction, so equal signatures mean the same rules.
+_seen: dict[int, tuple[str, list[Rule]]] = {}
+
+
+def _active_rules(pipeline_id: int, signature: str | None) -> list[Rule]:
+    if signature is not None:
+        known = _seen.get(pipeline_id)
+        if known is not None and known[0] == signature:
+            return known[1]
+    rules = list(Rule.objects.filter(pipeline_id=pipeline_id, is_active=True)
+                 .only("id", "trigger", "stage_id", "hours", "field"))
+    if signature is not None:
+        _seen[pipeline_id] = (signature, rules)
+    return rules
+
+
 def on_event(event: Event) -> None:
-    """One query for the pipeline's active rules; at most one job, and only when a rule
-    listens. The job runs the matching rules and queues the time checks (a stage entered
-    starts its "too long in the stage" clocks, a new task its "overdue" check)."""
+    """The pipeline's active rules (one query, none when the probe's signature is the one
+    seen last); at most one job, and only when a rule listens. The job runs the matching
+    rules and queues the time checks (a stage entered starts its "too long in the stage"
+    clocks, a new task its "overdue" check)."""
     if event.deal_id is None or event.pipeline_id is None:
         return
-    rules = list(Rule.objects.filter(pipeline_id=event.pipeline_id, is_active=True)
-                 .only("id", "trigger", "stage_id", "hours", "field"))
+    rules = _active_rules(event.pipeline_id, event.hints.get(on_event))
     if not rules:
         return
     fired = triggers.fired(event)

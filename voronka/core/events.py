@@ -9,7 +9,9 @@ A subscriber may register a *probe*: an SQL condition "someone listens in this p
 (an active rule, an active webhook subscription). A service that reads the pipeline anyway
 (the move's layout statement) evaluates the probes in that statement and publishes with the
 subscribers that answered "no" marked ``silent``, so a move in a pipeline nobody listens to
-pays no subscriber query (bench/moves.py). A probe is read in the publishing transaction,
+pays no subscriber query (bench/moves.py); a probe's "yes" may carry a value the subscriber
+can use (the automation's: a signature of the pipeline's active rules, to reuse the rules it
+read last time). A probe is read in the publishing transaction,
 just like the subscriber's own query would be.
 
 Events published while the automation executes a rule's actions carry the chain of rules
@@ -76,6 +78,9 @@ class Event:
     actor_id: int | None
     data: dict[str, Any] = field(default_factory=dict)
     cause: Cause = field(default_factory=Cause)
+    # What each probed subscriber's probe answered in the publishing transaction (a truthy
+    # value: someone listens). In-process only: not part of the stored event.
+    hints: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-safe form, as stored in a job's arguments."""
@@ -152,16 +157,19 @@ def _json(value: Any) -> Any:
 
 
 def publish(name: str, *, deal: Any = None, actor: Any = None,
-            silent: frozenset[Subscriber] = frozenset(), **data: Any) -> Event:
+            silent: frozenset[Subscriber] = frozenset(),
+            hints: dict[Subscriber, Any] | None = None, **data: Any) -> Event:
     """Publish ``name`` about ``deal`` (may be None) to every subscriber, synchronously.
 
     Call it inside the service's transaction, after the change is written. ``silent``: the
     subscribers whose probe found nobody listening in this transaction; they are skipped.
+    ``hints``: the other probed subscribers' answers, handed to them on ``event.hints``.
     """
     event = Event(
         name=name, id=uuid.uuid4().hex, at=timezone.now(),
         deal_id=getattr(deal, "pk", None), pipeline_id=getattr(deal, "pipeline_id", None),
-        actor_id=getattr(actor, "pk", None), data=_json(data), cause=current_cause())
+        actor_id=getattr(actor, "pk", None), data=_json(data), cause=current_cause(),
+        hints=dict(hints or {}))
     for handler in list(_subscribers):
         if handler not in silent:
             handler(event)
@@ -169,12 +177,14 @@ def publish(name: str, *, deal: Any = None, actor: Any = None,
 
 
 def publish_transition(*, deal: Any, transition: Any, actor: Any = None,
-                       silent: frozenset[Subscriber] = frozenset()) -> Event | None:
+                       silent: frozenset[Subscriber] = frozenset(),
+                       hints: dict[Subscriber, Any] | None = None) -> Event | None:
     """Publish the event of a stage change (advance, skip, win, loss, reopen, correction)."""
     name = TRANSITION_EVENTS.get(transition.kind)
     if name is None:
         return None
-    return publish(name, deal=deal, actor=actor, silent=silent, transition_id=transition.pk,
+    return publish(name, deal=deal, actor=actor, silent=silent, hints=hints,
+                   transition_id=transition.pk,
                    kind=transition.kind, from_stage_id=transition.from_stage_id,
                    to_stage_id=transition.to_stage_id,
                    stage_entered_at=getattr(deal, "stage_entered_at", None))

@@ -55,6 +55,7 @@ class _Facts:
         # The event subscribers whose probe, read with the layout, found nobody listening in
         # the deal's pipeline: the move publishes without them (core.events).
         self.silent: frozenset[events.Subscriber] = frozenset()
+        self.hints: dict[events.Subscriber, object] = {}  # the others' probe answers
 
     def _get(self, key: str, load: Callable[[], object]):
         if key not in self._cache:
@@ -277,8 +278,10 @@ def _read_layout(pipeline_id: int, deal: Deal | None):
         facts = _Facts(deal, contact=bool(rows and rows[0][end + 2]),
                        tasks=done_kinds, paid=paid or Decimal("0"), facts=confirmed)
         if rows:
-            facts.silent = frozenset(handler for i, (handler, _sql, _params) in enumerate(probes)
-                                     if not rows[0][end + 4 + i])
+            answers = {handler: rows[0][end + 4 + i]
+                       for i, (handler, _sql, _params) in enumerate(probes)}
+            facts.silent = frozenset(h for h, answer in answers.items() if not answer)
+            facts.hints = {h: answer for h, answer in answers.items() if answer}
     return list(stages.values()), by_stage, facts
 
 

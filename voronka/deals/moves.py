@@ -111,6 +111,7 @@ def _write(
     seconds: int | None = None,
     comment: str = "",
     silent: frozenset = frozenset(),
+    hints: dict | None = None,
     **deal_fields,
 ) -> Transition:
     """Append the transition and apply the deal's new state, bumping its version."""
@@ -145,7 +146,8 @@ def _write(
     for name, value in updates.items():
         setattr(deal, name, value)
     deal.stage = to_stage
-    events.publish_transition(deal=deal, transition=tr, actor=actor, silent=silent)
+    events.publish_transition(deal=deal, transition=tr, actor=actor, silent=silent,
+                              hints=hints)
     return tr
 
 
@@ -190,6 +192,7 @@ def deal_move(
         stages=stages,
         comment=comment,
         silent=facts.silent,
+        hints=facts.hints,
     )
     _refresh(deal, locked)
     return tr
@@ -226,6 +229,7 @@ def deal_win(
         stages=stages,
         comment=comment,
         silent=facts.silent,
+        hints=facts.hints,
         status=Deal.Status.WON,
         closed_at=now,
     )
