@@ -35,11 +35,13 @@ def channel_by_key(*, key: str, kinds: tuple[str, ...]) -> Channel:
     """The active channel behind a public URL's key (the public side has no user)."""
     if not key:
         raise NotFound("channel")
-    try:  # the key is unique: no ordering, no LIMIT to compile
-        return Channel.objects.select_related("pipeline").get(key=key, kind__in=kinds,
-                                                              is_active=True)
+    try:  # the key is unique: the rest is checked here, not compiled into the query
+        channel = Channel.objects.select_related("pipeline").get(key=key)
     except Channel.DoesNotExist as exc:
         raise NotFound("channel") from exc
+    if channel.kind not in kinds or not channel.is_active:
+        raise NotFound("channel")
+    return channel
 
 
 def capture_list(*, user: User, channel_id: int | None = None,
