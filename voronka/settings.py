@@ -172,6 +172,9 @@ VORONKA_CAPTURE_RATE_LIMIT = os.environ.get("VORONKA_CAPTURE_RATE_LIMIT", "30/60
 VORONKA_CAPTURE_HOOK_RATE_LIMIT = os.environ.get("VORONKA_CAPTURE_HOOK_RATE_LIMIT", "600/60")
 # Largest accepted capture request body, bytes.
 VORONKA_CAPTURE_MAX_BYTES = int(os.environ.get("VORONKA_CAPTURE_MAX_BYTES", "65536"))
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: none, the socket's
+# address is the client's). Only that many are trusted, so a client cannot forge its address.
+VORONKA_PROXY_HOPS = int(os.environ.get("VORONKA_PROXY_HOPS", "0"))
 
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -140,6 +140,17 @@ def test_per_ip_rate_limit(form_channel, visitor):
     assert Capture.objects.count() == 3  # refused requests are not stored
 
 
+@override_settings(VORONKA_CAPTURE_RATE_LIMIT="1/60", VORONKA_PROXY_HOPS=1)
+def test_behind_a_proxy_the_limit_counts_the_forwarded_client(form_channel):
+    proxy = Public(ip="10.0.0.2")  # every visitor arrives from the proxy's address
+    assert proxy.form(form_channel, LEAD, HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 200
+    assert proxy.form(form_channel, LEAD, HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 200
+    forged = proxy.form(form_channel, LEAD, HTTP_X_FORWARDED_FOR="1.1.1.1, 198.51.100.1")
+    assert forged.status_code == 429  # the client's own entry does not buy a fresh limit
+    assert sorted(Capture.objects.values_list("ip", flat=True)) == ["198.51.100.1",
+                                                                    "198.51.100.2"]
+
+
 @override_settings(VORONKA_CAPTURE_MAX_BYTES=200)
 def test_size_limit(form_channel, visitor):
     r = visitor.form(form_channel, {**LEAD, "comment": "x" * 500})

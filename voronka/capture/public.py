@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from voronka.core.errors import NotFound
+from voronka.core.http import client_ip
 
 from .fields import HONEYPOT, SUBMISSION, TARGETS, UTM
 from .models import Capture, Channel
@@ -37,7 +38,7 @@ def _limit(name: str, default: str) -> tuple[int, int]:
 
 
 def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def _error(status: int, code: str, message: str, errors: dict | None = None,
