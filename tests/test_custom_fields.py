@@ -241,3 +241,23 @@ def test_custom_field_definitions_are_validated(team, head, manager):
     with pytest.raises(PermissionDenied):
         custom_field_create(actor=manager, pipeline=pipeline, name="Моё", kind="text")
     assert CustomField.objects.filter(pipeline=pipeline).count() == 2
+
+
+def test_a_field_name_is_unique_in_its_pipeline_and_codes_never_collide(team, head):
+    pipeline = plain_pipeline(team, 4)
+    custom_field_create(actor=head, pipeline=pipeline, name="Отрасль клиента", kind="text")
+    with pytest.raises(ValidationError) as exc:  # the same name (any case): the form's field
+        custom_field_create(actor=head, pipeline=pipeline, name=" отрасль КЛИЕНТА ",
+                            kind="text")
+    assert set(exc.value.errors) == {"name"}
+    # A name whose slug is another field's code gets a code of its own, not a "code" error
+    # on a form that has no such field.
+    custom_field_create(actor=head, pipeline=pipeline, name="Industry", kind="text")
+    other = custom_field_create(actor=head, pipeline=pipeline, name="industry!", kind="text")
+    assert other.code == "industry_2"
+    # A Cyrillic name after a removed field: the next free "field_N", not a taken one.
+    CustomField.objects.filter(pipeline=pipeline, code="industry").delete()
+    third = custom_field_create(actor=head, pipeline=pipeline, name="Этаж", kind="number")
+    assert third.code not in {"field_1", "industry_2"}
+    assert len(set(CustomField.objects.filter(pipeline=pipeline)
+                   .values_list("code", flat=True))) == 3

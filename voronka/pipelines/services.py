@@ -211,11 +211,22 @@ def custom_field_create(*, actor: User | None, pipeline: Pipeline, name: str, ki
     name = _name(name)
     if kind not in CustomField.Kind.values:
         raise ValidationError({"kind": _("Unknown field type.")})
+    if any(other.casefold() == name.casefold()
+           for other in pipeline.custom_fields.values_list("name", flat=True)):
+        raise ValidationError({"name": _("The pipeline already has a field with this name.")})
+    given = bool(code)
     code = slugify(code or name).replace("-", "_")[:60]
-    if not code:  # a Cyrillic name slugifies to nothing
-        code = f"field_{pipeline.custom_fields.count() + 1}"
-    if CustomField.objects.filter(pipeline=pipeline, code=code).exists():
+    taken = set(pipeline.custom_fields.values_list("code", flat=True))
+    if given and code in taken:
         raise ValidationError({"code": _("The pipeline already has a field with this code.")})
+    if not given:
+        # A Cyrillic name slugifies to nothing; a name's slug may be another field's code.
+        if not code or code in taken:
+            base, n = (code[:55], 2) if code else ("field", len(taken) + 1)
+            code = f"{base}_{n}"
+            while code in taken:
+                n += 1
+                code = f"{base}_{n}"
     clean_choices = [str(c).strip() for c in (choices or []) if str(c).strip()]
     if kind == CustomField.Kind.CHOICE and not clean_choices:
         raise ValidationError({"choices": _("A choice field needs at least one choice.")})
