@@ -77,3 +77,18 @@ def test_managers_see_no_import_and_export_only_their_own(client, people, manage
     assert response.status_code == 200 and response.content[:2] == b"PK"
     csv = client.get(reverse("imports:export", args=["contacts"])).content.decode("utf-8-sig")
     assert csv.startswith("id,full_name")
+
+
+def test_a_queued_run_shows_no_raw_phase_name(client, people, pipeline, tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    client.force_login(people["admin"])
+    client.post(reverse("web:language"), {"language": "ru", "next": "/"})
+    with open(DATA / "bitrix24_deals.csv", "rb") as f:
+        client.post(reverse("imports:home"), {"kind": "deals", "file": f})
+    run = ImportRun.objects.get()
+    client.post(reverse("imports:map", args=[run.pk]), {  # the job is queued, not run
+        "action": "run", "pipeline": pipeline.pk, "map_title": "Название сделки"})
+    run.refresh_from_db()
+    assert run.status == "queued"
+    page = client.get(reverse("imports:progress", args=[run.pk])).content.decode()
+    assert "В очереди" in page and "queued" not in page
