@@ -47,6 +47,15 @@ def test_marketer_reads_deal_without_controls(pipeline, deal, marketer):
     assert response.status_code == 403 and not Note.objects.exists()
 
 
+def test_marketer_is_offered_no_task_completion_on_a_deal(pipeline, deal, manager, marketer):
+    task_create(actor=manager, deal=deal, assignee=manager, kind="call",
+                text="Договориться о встрече", due_at=timezone.now())
+    html = login(marketer).get(reverse("web:deal", args=[deal.pk])).content.decode()
+    assert "Договориться о встрече" in html and "task-done-form" not in html
+    html = login(manager).get(reverse("web:deal", args=[deal.pk])).content.decode()
+    assert "task-done-form" in html
+
+
 def test_edit_fields_and_custom_fields_are_audited(pipeline, deal, manager):
     custom_field_create(actor=None, pipeline=pipeline, name="Объём склада", kind="number",
                         code="volume")
@@ -330,3 +339,27 @@ def test_admin_corrects_a_stage_with_a_reason(pipeline, stages, admin, manager):
     deal.refresh_from_db()
     assert deal.stage_id == stages[0].pk
     assert deal.transitions.last().comment == "Перенесли по ошибке"
+
+
+@pytest.mark.parametrize("role,capture", [("admin", True), ("head", True),
+                                          ("marketer", True), ("manager", False)])
+def test_lead_capture_and_api_tokens_are_reachable_from_the_menus(role, capture, request):
+    user = request.getfixturevalue(role)
+    client = login(user)
+    pages = [client.get(reverse("web:board")).content.decode()]
+    if user.is_admin or user.is_head:
+        pages.append(client.get(reverse("web:settings")).content.decode())
+    html = "".join(pages)
+    assert f'href="{reverse("api_tokens")}"' in html
+    assert (f'href="{reverse("capture:channels")}"' in html) is capture
+
+
+def test_a_missing_page_is_the_site_s_own_page_in_the_user_s_language(manager, settings):
+    settings.DEBUG = False
+    client = login(manager)
+    client.post(reverse("web:language"), {"language": "ru", "next": "/"})
+    response = client.get("/no-such-page/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "Страница не найдена" in html and 'class="topbar"' in html
+    assert "Not Found" not in html
