@@ -26,7 +26,9 @@ PAGES = ["board", "deal_list", "deal_new", "task_list", "contact_list", "contact
 def test_pages_render(role, request, pipeline, deal, contact, company):
     client = login(request.getfixturevalue(role))
     for name in PAGES:
-        assert client.get(reverse(f"web:{name}")).status_code == 200, name
+        writes = name in ("deal_new", "contact_new", "company_new")
+        expected = 403 if role == "marketer" and writes else 200  # a marketer reads only
+        assert client.get(reverse(f"web:{name}")).status_code == expected, name
     staff = 200 if role in ("head", "admin") else 404
     for name in ("settings", "user_list", "pipeline_new"):
         assert client.get(reverse(f"web:{name}")).status_code == staff, name
@@ -363,3 +365,16 @@ def test_a_missing_page_is_the_site_s_own_page_in_the_user_s_language(manager, s
     assert response.status_code == 404
     assert "Страница не найдена" in html and 'class="topbar"' in html
     assert "Not Found" not in html
+
+
+def test_a_marketers_board_and_lists_offer_no_writes(pipeline, deal, marketer, manager):
+    html = login(marketer).get(reverse("web:board_pipeline", args=[pipeline.pk])).content.decode()
+    assert f'id="card-{deal.pk}"' in html
+    assert "Move to…" not in html and "data-readonly" in html and 'data-zone="lost"' not in html
+    assert reverse("web:deal_new") not in html
+    for name in ("deal_list", "contact_list", "company_list"):
+        page = login(marketer).get(reverse(f"web:{name}")).content.decode()
+        assert reverse(f"web:{name.replace('_list', '_new')}") not in page, name
+    html = login(manager).get(reverse("web:board_pipeline", args=[pipeline.pk])).content.decode()
+    assert "Move to…" in html and "data-readonly" not in html and 'data-zone="lost"' in html
+    assert reverse("web:deal_new") in html

@@ -82,6 +82,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_head(self) -> bool:
         return self.role == Role.HEAD
 
+    @property
+    def can_write(self) -> bool:
+        """May create and change deals, contacts and companies at all (a marketer reads)."""
+        return self.is_active and self.role != Role.MARKETER
+
 
 class ApiToken(models.Model):
     """A personal API token. Only a SHA-256 digest is stored; the secret is shown once.

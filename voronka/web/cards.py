@@ -80,7 +80,10 @@ def board_params(filter_items: tuple[tuple[str, str], ...]) -> str:
 class BoardHtml:
     """The board's HTML for one request (its language, time zone and filters)."""
 
-    def __init__(self, filter_query: dict[str, str] | None = None) -> None:
+    def __init__(self, filter_query: dict[str, str] | None = None, *,
+                 movable: bool = True) -> None:
+        # movable: the reader may move deals here (a marketer's board has no "Move to…").
+        self.movable = movable
         self.language = get_language()
         self.labels = _labels(self.language)
         self.filter_query = dict(filter_query or {})
@@ -155,7 +158,13 @@ class BoardHtml:
         if deal.facts_unverified:
             stay += (f' <span class="pill pill-warn" title="{labels["unverified_title"]}">'
                      f'{labels["unverified"]}</span>')
-        aria = escape(labels["move_aria"] % {"title": deal.title})
+        move = ""
+        if self.movable:
+            aria = escape(labels["move_aria"] % {"title": deal.title})
+            move = (f'<button type="button" class="btn btn-ghost btn-small card-move" '
+                    f'hx-get="{self.move_a}{deal_id}{self.move_b}?{self.params}&amp;'
+                    f'version={deal.version}" hx-target="#modal" aria-label="{aria}">'
+                    f'{labels["move"]}</button>')
         return (
             f'<article class="card{warn}" id="card-{deal_id}" data-deal="{deal_id}" '
             f'data-version="{deal.version}" data-stage="{deal.stage_id}">'
@@ -164,11 +173,7 @@ class BoardHtml:
             f'{company}<div class="card-row"><span class="card-budget">'
             f'{self.money(deal.budget)}</span><span class="card-owner" '
             f'title="{labels["owner"]}">{self._escape_repeated(deal.owner)}</span>'
-            f'</div>{task}<div class="card-foot">{stay}'
-            f'<button type="button" class="btn btn-ghost btn-small card-move" '
-            f'hx-get="{self.move_a}{deal_id}{self.move_b}?{self.params}&amp;'
-            f'version={deal.version}" hx-target="#modal" aria-label="{aria}">'
-            f'{labels["move"]}</button></div></article>')
+            f'</div>{task}<div class="card-foot">{stay}{move}</div></article>')
 
     def column_head(self, stage: Any, count: int, total: Any, *, oob: bool = False) -> str:
         """A column's name, goal, and the count and budget of all its deals."""

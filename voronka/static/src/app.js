@@ -72,6 +72,8 @@
 
   function initBoard(root) {
     if (typeof Sortable === "undefined") return;
+    const board = document.getElementById("board");
+    if (board && board.hasAttribute("data-readonly")) return;  // a reader's board: no drag
     const lists = root.querySelectorAll(".cards[data-stage], .dropzone[data-zone]");
     lists.forEach(function (list) {
       if (list._sortable) return;

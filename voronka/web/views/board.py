@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from voronka.accounts.selectors import team_list, user_list
 from voronka.core.errors import NotFound
 from voronka.deals.board import BoardFilters, board_column, board_get, board_sources
+from voronka.deals.visibility import can_use_pipeline
 from voronka.pipelines.selectors import pipeline_get, pipeline_list
 
 from .common import int_or_none, web_view
@@ -42,6 +43,7 @@ def board(request: HttpRequest, pipeline_id: int | None = None) -> HttpResponse:
         "filter_query": filters.as_query(),
         "owners": user_list(user=request.user),
         "teams": team_list(user=request.user),
+        "movable": can_use_pipeline(request.user, pipeline),
     }
     if request.htmx and request.htmx.target == "board":
         return render(request, "web/board/_columns.html", context)
@@ -58,7 +60,8 @@ def board_more(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpRes
     if not request.htmx:
         return redirect("web:board_pipeline", pipeline_id=pipeline.pk)
     return render(request, "web/board/_cards.html", {
-        "column": column, "pipeline": pipeline, "filter_query": filters.as_query()})
+        "column": column, "pipeline": pipeline, "filter_query": filters.as_query(),
+        "movable": can_use_pipeline(request.user, pipeline)})
 
 
 @web_view

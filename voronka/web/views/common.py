@@ -49,6 +49,20 @@ def staff_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     return wrapper
 
 
+def writer_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For the pages that create records: a reader who may not write (a marketer) gets the
+    403 page instead of a form every save of which would be refused."""
+
+    @web_view
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.can_write:
+            raise errors.PermissionDenied(_("Your role reads the CRM; it does not change it."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def trigger(response: HttpResponse, name: str, detail: Any = None) -> HttpResponse:
     """Add a client event to HX-Trigger, keeping the ones already there."""
     current = response.headers.get("HX-Trigger")

@@ -43,7 +43,7 @@ from ..forms.deals import (
     PaymentForm,
     TaskForm,
 )
-from .common import apply_errors, web_view
+from .common import apply_errors, web_view, writer_view
 
 
 def _custom(deal: Deal) -> list[CustomField]:
@@ -132,7 +132,7 @@ def deal_edit(request: HttpRequest, deal_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@web_view
+@writer_view
 def deal_new(request: HttpRequest) -> HttpResponse:
     pipelines = [p for p in pipeline_list(user=request.user)
                  if can_use_pipeline(request.user, p)]

@@ -26,7 +26,7 @@ from voronka.deals.selectors import deal_list as deal_select
 from voronka.pipelines.selectors import pipeline_list, stage_list
 
 from ..forms.crm import CompanyForm, ContactForm
-from .common import apply_errors, int_or_none, web_view
+from .common import apply_errors, int_or_none, web_view, writer_view
 
 PER_PAGE = 50
 SORTS = {"title": "title", "budget": "budget", "stage": "stage__position",
@@ -171,7 +171,7 @@ def _save_contact(request: HttpRequest, form: ContactForm, contact=None):
 
 
 @require_http_methods(["GET", "POST"])
-@web_view
+@writer_view
 def contact_new(request: HttpRequest) -> HttpResponse:
     form = ContactForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -207,7 +207,7 @@ def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@web_view
+@writer_view
 def company_new(request: HttpRequest) -> HttpResponse:
     form = CompanyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
