@@ -378,3 +378,22 @@ def test_a_marketers_board_and_lists_offer_no_writes(pipeline, deal, marketer, m
     html = login(manager).get(reverse("web:board_pipeline", args=[pipeline.pk])).content.decode()
     assert "Move to…" in html and "data-readonly" not in html and 'data-zone="lost"' in html
     assert reverse("web:deal_new") in html
+
+
+def test_pages_with_several_forms_have_no_duplicate_ids(pipeline, deal, manager, head):
+    import re
+    from collections import Counter
+
+    pages = [(manager, reverse("web:deal", args=[deal.pk])),
+             (manager, reverse("web:deal_move_dialog", args=[deal.pk])),
+             (head, reverse("web:pipeline_edit", args=[pipeline.pk]))]
+    for user, url in pages:
+        html = login(user).get(url).content.decode()
+        ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+        assert [i for i, n in ids.items() if n > 1] == [], url
+    # The move dialog opens over the deal page: its inputs must not repeat the page's ids.
+    last = deal.pipeline.stages.order_by("-position")[0]
+    facts = reverse("web:deal_facts", args=[deal.pk]) + f"?to_stage={last.pk}"
+    page, dialog = (set(re.findall(r'\sid="(id_[^"]+)"', login(manager).get(u).content.decode()))
+                    for u in (pages[0][1], facts))
+    assert dialog and not page & dialog

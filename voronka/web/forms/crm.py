@@ -11,12 +11,14 @@ from voronka.accounts.models import User
 from voronka.crm.models import Company, Contact
 from voronka.crm.selectors import company_list
 
+from .base import PageForm
+
 
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").replace(",", "\n").splitlines() if line.strip()]
 
 
-class ContactForm(forms.Form):
+class ContactForm(PageForm):
     full_name = forms.CharField(label=_("Full name"), max_length=300)
     position = forms.CharField(label=_("Position"), required=False, max_length=200)
     company = forms.ChoiceField(label=_("Company"), required=False)
@@ -47,7 +49,7 @@ class ContactForm(forms.Form):
         return _lines(self.cleaned_data.get("emails", ""))
 
 
-class CompanyForm(forms.Form):
+class CompanyForm(PageForm):
     name = forms.CharField(label=_("Name"), max_length=300)
     inn = forms.CharField(label=_("INN"), required=False, max_length=12)
     website = forms.CharField(label=_("Website"), required=False, max_length=300)

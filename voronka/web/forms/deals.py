@@ -18,6 +18,7 @@ from voronka.crm.selectors import company_list, contact_list
 from voronka.deals.models import Deal
 from voronka.pipelines.models import CustomField
 
+from .base import PageForm
 from .fields import DateInput, custom_formfield, custom_value
 
 PICKER_LIMIT = 300
@@ -41,7 +42,7 @@ def _owner_choices(user: User) -> list[tuple[str, str]]:
     return [(str(u.pk), str(u)) for u in people]
 
 
-class DealForm(forms.Form):
+class DealForm(PageForm):
     """The deal's own fields and its custom fields (``cf_<code>``)."""
 
     title = forms.CharField(label=_("Title"), max_length=300)
@@ -98,7 +99,7 @@ class DealForm(forms.Form):
         return out
 
 
-class DealCreateForm(forms.Form):
+class DealCreateForm(PageForm):
     pipeline = forms.ChoiceField(label=_("Pipeline"))
     title = forms.CharField(label=_("Title"), max_length=300)
     budget = forms.CharField(label=_("Budget"), required=False,
@@ -116,7 +117,7 @@ class DealCreateForm(forms.Form):
         self.fields["company"].choices = _company_choices(user)
 
 
-class TaskForm(forms.Form):
+class TaskForm(PageForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=TaskKind.choices,
                              initial=TaskKind.CALL)
     text = forms.CharField(label=_("What to agree on"), max_length=2000, widget=forms.Textarea(
@@ -140,12 +141,12 @@ class TaskForm(forms.Form):
                                                                microsecond=0))
 
 
-class NoteForm(forms.Form):
+class NoteForm(PageForm):
     text = forms.CharField(label=_("Note"), max_length=10000,
                            widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(PageForm):
     amount = forms.CharField(label=_("Amount"), widget=forms.TextInput(
         attrs={"inputmode": "decimal"}))
     paid_on = forms.DateField(label=_("Paid on"), required=False, widget=DateInput())
@@ -153,7 +154,7 @@ class PaymentForm(forms.Form):
                                 max_length=200)
 
 
-class CallForm(forms.Form):
+class CallForm(PageForm):
     direction = forms.ChoiceField(label=_("Direction"), choices=Call.Direction.choices,
                                   initial=Call.Direction.OUTBOUND)
     phone = forms.CharField(label=_("Phone"), max_length=40)
@@ -175,7 +176,7 @@ class CallForm(forms.Form):
         return self.cleaned_data["minutes"] * 60 + (self.cleaned_data.get("seconds") or 0)
 
 
-class ContactAttachForm(forms.Form):
+class ContactAttachForm(PageForm):
     contact = forms.ChoiceField(label=_("Contact"), required=False)
     new_contact_name = forms.CharField(label=_("…or a new contact"), required=False,
                                        max_length=300)
@@ -197,7 +198,7 @@ class ContactAttachForm(forms.Form):
         return data
 
 
-class CompanySetForm(forms.Form):
+class CompanySetForm(PageForm):
     company = forms.ChoiceField(label=_("Company"), required=False)
     new_company_name = forms.CharField(label=_("…or a new company"), required=False,
                                        max_length=300)

@@ -19,6 +19,7 @@ from voronka.deals.models import Deal
 from voronka.deals.provide import FactInputs
 from voronka.pipelines.models import Stage, StageRequirement
 
+from .base import PageForm
 from .fields import DateInput, custom_formfield, custom_value
 
 Kind = StageRequirement.Kind
@@ -38,7 +39,7 @@ class FactItem:
     fields: list[Any] = field(default_factory=list)
 
 
-class FactsForm(forms.Form):
+class FactsForm(PageForm):
     """Built from the blocking requirements; every field is optional (blank = not provided)."""
 
     def __init__(self, *args: Any, deal: Deal, user: User,

@@ -7,8 +7,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .base import PageForm
 
-class ArchiveForm(forms.Form):
+
+class ArchiveForm(PageForm):
     reason = forms.ModelChoiceField(queryset=None, label=_("Why is the deal lost?"),
                                     empty_label=_("— choose the reason —"),
                                     widget=forms.RadioSelect)

@@ -12,8 +12,10 @@ from voronka.activities.models import TaskKind
 from voronka.deals.gates import BUILTIN_FIELDS
 from voronka.pipelines.models import CustomField, Pipeline, StageRequirement
 
+from .base import PageForm
 
-class PipelineForm(forms.Form):
+
+class PipelineForm(PageForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     team = forms.ChoiceField(label=_("Team (department)"))
 
@@ -22,7 +24,7 @@ class PipelineForm(forms.Form):
         self.fields["team"].choices = [(str(t.pk), t.name) for t in teams]
 
 
-class StageForm(forms.Form):
+class StageForm(PageForm):
     name = forms.CharField(label=_("Stage (what the manager does)"), max_length=200)
     goal = forms.CharField(label=_("Goal: the exit fact"), required=False, max_length=500)
     time_limit_hours = forms.IntegerField(label=_("Time limit, hours"), required=False,
@@ -31,7 +33,7 @@ class StageForm(forms.Form):
                                      min_value=0, max_value=100)
 
 
-class RequirementForm(forms.Form):
+class RequirementForm(PageForm):
     kind = forms.ChoiceField(label=_("Exit fact"), choices=StageRequirement.Kind.choices)
     field_name = forms.ChoiceField(label=_("Field"), required=False)
     task_kind = forms.ChoiceField(label=_("Task kind"), required=False,
@@ -65,11 +67,11 @@ class RequirementForm(forms.Form):
         return out
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(PageForm):
     name = forms.CharField(label=_("Loss reason"), max_length=200)
 
 
-class CustomFieldForm(forms.Form):
+class CustomFieldForm(PageForm):
     name = forms.CharField(label=_("Field name"), max_length=200)
     kind = forms.ChoiceField(label=_("Type"), choices=CustomField.Kind.choices)
     choices = forms.CharField(label=_("Choices (one per line)"), required=False,
@@ -80,7 +82,7 @@ class CustomFieldForm(forms.Form):
                 if c.strip()]
 
 
-class UserCreateForm(forms.Form):
+class UserCreateForm(PageForm):
     email = forms.CharField(label=_("E-mail"), max_length=254)
     full_name = forms.CharField(label=_("Full name"), required=False, max_length=200)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MANAGER)
@@ -93,7 +95,7 @@ class UserCreateForm(forms.Form):
         self.fields["team"].choices = [("", "—")] + [(str(t.pk), t.name) for t in teams]
 
 
-class UserEditForm(forms.Form):
+class UserEditForm(PageForm):
     full_name = forms.CharField(label=_("Full name"), required=False, max_length=200)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     team = forms.ChoiceField(label=_("Team"), required=False)
@@ -104,5 +106,5 @@ class UserEditForm(forms.Form):
         self.fields["team"].choices = [("", "—")] + [(str(t.pk), t.name) for t in teams]
 
 
-class TeamForm(forms.Form):
+class TeamForm(PageForm):
     name = forms.CharField(label=_("Team name"), max_length=200)
