@@ -11,7 +11,6 @@ import datetime
 from collections import Counter
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from voronka.accounts.models import Role
@@ -87,8 +86,6 @@ def test_eight_submissions_of_one_person_make_one_contact_and_one_deal(form, pip
     assert Task.objects.filter(deal=deal, is_done=False).count() == 1
 
 
-@pytest.mark.xfail("postgresql" in settings.DATABASES["default"]["ENGINE"], strict=True,
-                   reason="the lock is per channel: two channels dedupe independently")
 @transactional
 def test_one_person_through_two_channels_at_once_is_one_contact_and_one_deal(
         form, pipeline, admin):

@@ -1,6 +1,8 @@
 """Who gets a new deal: round-robin or least-loaded among the channel's members (by default
-every manager of the pipeline's team). Runs with the channel row locked, so two leads at
-once never both go to the same person by accident of timing."""
+every manager of the pipeline's team). The turn is the channel row: it is taken (updated,
+so locked until commit on PostgreSQL) only when a new deal is made, just before the
+inserts, so two new deals at once never both go to the same person by accident of timing,
+and a lead attached to an open deal never waits for it."""
 
 from __future__ import annotations
 
@@ -61,20 +63,57 @@ def _after(people: list[User], last_id: int | None) -> list[User]:
 
 
 def pick_owner(channel: Channel) -> User:
-    """Choose the owner of a new deal and remember the choice (caller holds the lock)."""
+    """Choose the owner of a new deal and take the channel's turn (held until commit)."""
     people = candidates(channel)
     if not people:
         raise ValidationError({"owner": _("Nobody in the pipeline's team can take the lead; "
                                           "add managers or channel members.")})
-    order = _after(people, channel.last_assigned_id)
     if channel.distribution == Channel.Distribution.LEAST_LOADED:
+        # The turn first: the loads are counted after the previous new deal has committed.
+        order = _after(people, _hold_turn(channel))
         loads = dict(User.objects.filter(pk__in=[p.pk for p in people]).annotate(
             n=Count("deals", filter=Q(deals__status=Deal.Status.OPEN,
                                       deals__pipeline_id=channel.pipeline_id)))
             .values_list("pk", "n"))
         # Fewest open deals first; among equals, the round-robin order.
-        order = sorted(order, key=lambda p: loads.get(p.pk, 0))
-    chosen = order[0]
-    Channel.objects.filter(pk=channel.pk).update(last_assigned=chosen)
+        chosen = sorted(order, key=lambda p: loads.get(p.pk, 0))[0]
+        Channel.objects.filter(pk=channel.pk).update(last_assigned=chosen)
+    else:
+        chosen = _next_turn(channel, people)
     channel.last_assigned = chosen
     return chosen
+
+
+def _hold_turn(channel: Channel) -> int | None:
+    """Lock the channel's turn and read it fresh (the last person given a deal)."""
+    conn = connections[router.db_for_write(Channel)]
+    q, meta = conn.ops.quote_name, Channel._meta
+    lock = (f" {conn.ops.for_update_sql(no_key=conn.features.has_select_for_no_key_update)}"
+            if conn.features.has_select_for_update else "")
+    with conn.cursor() as cursor:
+        cursor.execute(f"SELECT {q(meta.get_field('last_assigned').column)}"
+                       f" FROM {q(meta.db_table)} WHERE {q(meta.pk.column)} = %s{lock}",
+                       [channel.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Channel.DoesNotExist
+    return row[0]
+
+
+def _next_turn(channel: Channel, people: list[User]) -> User:
+    """Round-robin in one statement: the turn passes to the one after the last (read under
+    the row's lock, so fresh however many leads wait for it), and comes back."""
+    conn = connections[router.db_for_write(Channel)]
+    q, meta = conn.ops.quote_name, Channel._meta
+    column = q(meta.get_field("last_assigned").column)
+    ids = [p.pk for p in people]
+    after = dict(zip(ids, ids[1:] + ids[:1], strict=True))
+    cases = " ".join(["WHEN %s THEN %s"] * len(ids))
+    with conn.cursor() as cursor:
+        cursor.execute(f"UPDATE {q(meta.db_table)} SET {column} = CASE {column} {cases}"
+                       f" ELSE %s END WHERE {q(meta.pk.column)} = %s RETURNING {column}",
+                       [*(v for pair in after.items() for v in pair), ids[0], channel.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Channel.DoesNotExist
+    return people[ids.index(row[0])]

@@ -28,7 +28,7 @@ from voronka.crm.services import company_create, contact_create, contact_update
 from voronka.deals.models import Deal
 from voronka.deals.services import deal_create
 
-from . import events
+from . import events, locks
 from .dedupe import contact_match, open_deal_for
 from .distribution import pick_owner
 from .fields import TARGETS, UTM, WEBHOOK_ONLY, CallData, Lead, build_call, build_lead, dig
@@ -53,17 +53,20 @@ def capture_process(*, capture: Capture) -> Capture:
         return capture
     try:
         channel = capture.channel
-        # Read and normalise the payload before the lock: it needs no database.
+        # Read and normalise the payload before any lock: it needs no database.
         call: CallData | None = None
         lead: Lead | None = None
         if channel.kind == Kind.TELEPHONY:
             call = build_call(capture.payload, channel.mapping)
+            keys = locks.person_keys(phones=[call.client_phone])
         else:
             lead = _lead(channel, capture.payload)
+            keys = locks.person_keys(phones=lead.phones, emails=lead.emails,
+                                     company=lead.company or "")
         # Any error rolls the whole block back (nothing here recovers from a service's
         # error), so the services it calls take no savepoints of their own.
         with all_or_nothing():
-            quiet = _lock(channel)
+            quiet = _begin(channel, keys)
             if call is not None:
                 _process_call(capture, channel, call, quiet)
             elif lead is not None:
@@ -87,11 +90,13 @@ def capture_process(*, capture: Capture) -> Capture:
 
 @dataclass(frozen=True)
 class _Quiet:
-    """The event subscribers nobody listens to in the channel's pipeline, as found when the
-    channel was locked (core.events probes): the events of this capture skip them."""
+    """What the event subscribers' probes (core.events) answered for the channel's pipeline
+    in this transaction: those nobody listens to are skipped, the others get their answer
+    (``hints``) to reuse."""
 
     pipeline_id: int
     subscribers: frozenset[Subscriber]
+    hints: dict[Subscriber, Any]
 
     def on(self, deal: Deal | None) -> frozenset[Subscriber]:
         """Those to skip for an event about ``deal`` (another pipeline's deal: none)."""
@@ -100,27 +105,28 @@ class _Quiet:
         return frozenset()
 
 
-def _lock(channel: Channel) -> _Quiet:
-    """Lock the channel row (it serialises the round-robin), read its turn fresh and, in
-    the same statement, whether anyone listens to events in its pipeline. Written out: the
-    statement runs with the lock held by every lead of the channel, and its ORM form cost
-    more Python than the statement costs the database."""
+def _begin(channel: Channel, keys: list[int]) -> _Quiet:
+    """The lead's first statement: on PostgreSQL it takes the person's locks (capture.locks)
+    and, in the same statement, reads whether anyone listens to events in the channel's
+    pipeline. Written out: its ORM form cost more Python than the statement costs."""
     conn = transaction.get_connection()
-    q, meta = conn.ops.quote_name, Channel._meta
     probes = event_probes(conn, channel.pipeline_id)
-    columns = [q(meta.get_field("last_assigned").column), *(sql for _h, sql, _p in probes)]
-    lock = f" {conn.ops.for_update_sql()}" if conn.features.has_select_for_update else ""
-    with conn.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(columns)} FROM {q(meta.db_table)}"
-                       f" WHERE {q(meta.pk.column)} = %s{lock}",
-                       [*(p for _h, _sql, params in probes for p in params), channel.pk])
-        row = cursor.fetchone()
-    if row is None:
-        raise Channel.DoesNotExist
-    channel.last_assigned_id = row[0]
-    return _Quiet(channel.pipeline_id, frozenset(
-        handler for (handler, _sql, _params), heard in zip(probes, row[1:], strict=True)
-        if not heard))
+    people = locks.people_sql(conn, keys)
+    columns = [sql for _h, sql, _p in probes]
+    params = [p for _h, _sql, ps in probes for p in ps]
+    if people is not None:
+        columns.append(people[0])
+        params += people[1]
+    answers: list[Any] = []
+    if columns:
+        with conn.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(columns)}", params)
+            answers = list(cursor.fetchone())
+    heard = {handler: answer for (handler, _sql, _p), answer
+             in zip(probes, answers[:len(probes)], strict=True)}
+    return _Quiet(channel.pipeline_id,
+                  frozenset(h for h, answer in heard.items() if not answer),
+                  {h: answer for h, answer in heard.items() if answer})
 
 
 def _lead(channel: Channel, payload: Any) -> Lead:
@@ -214,7 +220,10 @@ def _enrich(contact: Contact, lead: Lead) -> None:
 def _process_lead(capture: Capture, channel: Channel, lead: Lead, quiet: _Quiet) -> None:
     who = lead.name or (lead.phones or lead.emails)[0]
     contact = contact_match(phones=lead.phones, emails=lead.emails)
-    deal = open_deal_for(contact, pipeline_id=channel.pipeline_id) if contact else None
+    deal = None
+    if contact is not None:
+        locks.hold_contact(contact.pk)  # another lead may reach it by another phone
+        deal = open_deal_for(contact, pipeline_id=channel.pipeline_id)
     try:
         if contact is not None:
             _enrich(contact, lead)
@@ -268,6 +277,7 @@ def _process_call(capture: Capture, channel: Channel, call: CallData, quiet: _Qu
     contact = contact_match(phones=[call.client_phone], emails=[])
     deal = None
     if contact is not None:
+        locks.hold_contact(contact.pk)
         deal = (open_deal_for(contact, pipeline_id=channel.pipeline_id)
                 or open_deal_for(contact))
     created = False
