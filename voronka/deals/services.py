@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from voronka.accounts.models import Role, User
@@ -40,8 +41,11 @@ def parse_money(raw: Any, field: str, *, allow_zero: bool = True) -> Decimal:
     except (InvalidOperation, ValueError) as exc:
         raise ValidationError({field: _("Enter an amount of money.")}) from exc
     if not value.is_finite() or value < 0 or value > MONEY_MAX or (not allow_zero and not value):
-        raise ValidationError({field: _("Enter an amount between 0.01 and %(max)s.")
-                               % {"max": MONEY_MAX}})
+        low = Decimal("0") if allow_zero else Decimal("0.01")
+        raise ValidationError({field: _("Enter an amount from %(min)s to %(max)s.") % {
+            "min": number_format(low, decimal_pos=2 if low else 0, use_l10n=True),
+            "max": number_format(MONEY_MAX, decimal_pos=2, use_l10n=True,
+                                 force_grouping=True)}})
     return value
 
 
@@ -123,10 +127,12 @@ def deal_create(
     custom_fields: dict[str, Any] | None = None,
     created_at: datetime.datetime | None = None,
     silent: frozenset[events.Subscriber] = frozenset(),
+    hints: dict[events.Subscriber, Any] | None = None,
 ) -> Deal:
     """Create a deal on the first stage (or on ``stage``, if every earlier stage's facts hold).
     ``silent``: event subscribers the caller's probe found not listening in ``pipeline`` in
-    this transaction (core.events); "deal.created" skips them."""
+    this transaction (core.events); "deal.created" skips them. ``hints``: the other probed
+    subscribers' answers, handed on with the event."""
     if not can_use_pipeline(actor, pipeline):
         raise PermissionDenied(_("You may not create deals in this pipeline."))
     owner = owner or actor
@@ -172,7 +178,7 @@ def deal_create(
     Transition.objects.create(deal=deal, pipeline=pipeline, kind=Transition.Kind.CREATED,
                               from_stage=None, to_stage=first, at=now, by=actor,
                               owner=owner)
-    events.publish(events.DEAL_CREATED, deal=deal, actor=actor, silent=silent,
+    events.publish(events.DEAL_CREATED, deal=deal, actor=actor, silent=silent, hints=hints,
                    stage_id=first.pk, stage_entered_at=now)
     if stage is not None and stage.pk != first.pk:
         deal_move(deal=deal, to_stage=stage, actor=actor)
