@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from voronka.web.views.assets import favicon
+
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("voronka.api.urls")),

@@ -397,3 +397,8 @@ def test_pages_with_several_forms_have_no_duplicate_ids(pipeline, deal, manager,
     page, dialog = (set(re.findall(r'\sid="(id_[^"]+)"', login(manager).get(u).content.decode()))
                     for u in (pages[0][1], facts))
     assert dialog and not page & dialog
+
+
+def test_favicon_is_served(client):
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r["Content-Type"] == "image/svg+xml"
