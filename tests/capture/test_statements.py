@@ -90,3 +90,18 @@ def test_a_call_on_another_pipelines_deal_is_heard_there(team, head, manager, ad
     assert capture.deal == deal
     assert ("automation", "call.missed") in calls
     assert ("automation", "task.created") in calls
+
+
+def test_a_lead_hands_the_probes_answers_on(form_channel, head):
+    """The automation's probe answer (a signature of the active rules) travels with the
+    capture's events, so a lead reads the rules no more than the probe does once they are
+    known (core.events hints)."""
+    _rule(head, form_channel.pipeline, "lead_captured")
+    capture_submit(channel=form_channel, payload=FORM)  # reads the rules once
+    with CaptureQueriesContext(connection) as ctx:
+        capture_submit(channel=form_channel, payload={**FORM, "phone": "+79160000001",
+                                                      "email": "other@example.com"})
+    assert _plain_reads(ctx, "automation_rule") == 0
+    from django_tasks_db.models import DBTaskResult
+
+    assert DBTaskResult.objects.count() == 2  # each lead's rule job is still queued

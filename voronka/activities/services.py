@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,10 +46,12 @@ def task_create(*, actor: User | None, text: str, due_at: datetime.datetime,
                 deal: Deal | None = None, contact: Contact | None = None,
                 company: Company | None = None,
                 created_at: datetime.datetime | None = None,
-                silent: frozenset[events.Subscriber] = frozenset()) -> Task:
+                silent: frozenset[events.Subscriber] = frozenset(),
+                hints: dict[events.Subscriber, Any] | None = None) -> Task:
     """Create a task. ``created_at`` is a past time from a trusted caller (demo, import);
     no view or API endpoint passes it. ``silent``: event subscribers the caller's probe
-    found not listening in the deal's pipeline in this transaction (core.events)."""
+    found not listening in the deal's pipeline in this transaction (core.events);
+    ``hints``: the other probed subscribers' answers, handed on with the event."""
     _subject(deal, contact, company)
     _can_act(actor, deal)
     text = (text or "").strip()
@@ -65,7 +68,7 @@ def task_create(*, actor: User | None, text: str, due_at: datetime.datetime,
                                created_by=actor, kind=kind, text=text,
                                due_at=_aware(due_at, "due_at"),
                                created_at=created_at or timezone.now())
-    events.publish(events.TASK_CREATED, deal=deal, actor=actor, silent=silent,
+    events.publish(events.TASK_CREATED, deal=deal, actor=actor, silent=silent, hints=hints,
                    task_id=task.pk, due_at=task.due_at, kind=task.kind)
     return task
 

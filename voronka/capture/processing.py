@@ -98,11 +98,12 @@ class _Quiet:
     subscribers: frozenset[Subscriber]
     hints: dict[Subscriber, Any]
 
-    def on(self, deal: Deal | None) -> frozenset[Subscriber]:
-        """Those to skip for an event about ``deal`` (another pipeline's deal: none)."""
+    def on(self, deal: Deal | None) -> dict[str, Any]:
+        """``silent`` and ``hints`` for an event about ``deal`` (another pipeline's deal:
+        neither; its subscribers ask for themselves)."""
         if deal is not None and deal.pipeline_id == self.pipeline_id:
-            return self.subscribers
-        return frozenset()
+            return {"silent": self.subscribers, "hints": self.hints}
+        return {"silent": frozenset(), "hints": None}
 
 
 def _begin(channel: Channel, keys: list[int]) -> _Quiet:
@@ -172,7 +173,7 @@ def _say(user: User, message: str, **params: Any) -> str:
 def _task(channel: Channel, deal: Deal, quiet: _Quiet, *, kind: str, text: str) -> Task:
     due = timezone.now() + datetime.timedelta(minutes=channel.task_due_minutes)
     return task_create(actor=None, deal=deal, assignee=deal.owner, kind=kind, text=text,
-                       due_at=due, silent=quiet.on(deal))
+                       due_at=due, **quiet.on(deal))
 
 
 def _classify_task(channel: Channel, deal: Deal, quiet: _Quiet) -> Task:
@@ -243,7 +244,7 @@ def _process_lead(capture: Capture, channel: Channel, lead: Lead, quiet: _Quiet)
                 actor=None, pipeline=channel.pipeline, title=title[:300], owner=owner,
                 budget=lead.budget or "0", company=company, contacts=[(contact, "other")],
                 source=(lead.source or channel.source)[:100], utm=lead.utm,
-                custom_fields=lead.custom, silent=quiet.subscribers)
+                custom_fields=lead.custom, silent=quiet.subscribers, hints=quiet.hints)
             capture.outcome = Outcome.CREATED
             capture.task = (_callback_task(channel, deal, quiet, lead.phones[0], missed=False)
                             if channel.kind == Kind.CALLBACK and lead.phones
@@ -260,7 +261,7 @@ def _process_lead(capture: Capture, channel: Channel, lead: Lead, quiet: _Quiet)
         note_create(actor=None, deal=deal, text=note)
     capture.deal, capture.contact = deal, contact
     events.lead_captured(capture=capture, deal=deal,
-                         created=capture.outcome == Outcome.CREATED, silent=quiet.on(deal))
+                         created=capture.outcome == Outcome.CREATED, **quiet.on(deal))
 
 
 def _note_text(channel: Channel, lead: Lead, deal: Deal, *, repeat: bool) -> str:
@@ -291,7 +292,7 @@ def _process_call(capture: Capture, channel: Channel, call: CallData, quiet: _Qu
                                       phone=call.client_phone),
                            contacts=[(contact, "other")],
                            source=(channel.source or "phone")[:100],
-                           silent=quiet.subscribers)
+                           silent=quiet.subscribers, hints=quiet.hints)
         created = True
     user = deal.owner if deal is not None else (contact.owner if contact else None)
     capture.call = call_log(
@@ -303,11 +304,11 @@ def _process_call(capture: Capture, channel: Channel, call: CallData, quiet: _Qu
     if missed:
         capture.task = _callback_task(channel, deal, quiet, call.client_phone, missed=True)
         events.call_missed(capture=capture, deal=deal, call=capture.call,
-                           silent=quiet.on(deal))
+                           **quiet.on(deal))
     elif created:
         capture.task = _classify_task(channel, deal, quiet)
     capture.outcome = Outcome.CREATED if created else Outcome.CALL_LOGGED
     capture.deal, capture.contact = deal, contact
     if created:
         events.lead_captured(capture=capture, deal=deal, created=True,
-                             silent=quiet.on(deal))
+                             **quiet.on(deal))
