@@ -179,6 +179,27 @@ def test_new_deal_with_company_and_contact(pipeline, manager):
     assert bad.status_code == 422 and not Deal.objects.filter(title="Вторая").exists()
 
 
+def test_a_known_phone_links_the_existing_contact_not_a_second_one(pipeline, manager, manager2):
+    from voronka.crm.models import Contact
+
+    client = login(manager)
+    client.post(reverse("web:deal_new"), {"pipeline": pipeline.pk, "title": "Первая",
+                                          "contact_name": "Ольга", "contact_phone": "+79161112233"})
+    olga = Contact.objects.get()
+    response = client.post(reverse("web:deal_new"), {
+        "pipeline": pipeline.pk, "title": "Повторная", "contact_name": "Ольга Петровна",
+        "contact_phone": "8 (916) 111-22-33"})
+    assert response.status_code == 302
+    assert Deal.objects.get(title="Повторная").deal_contacts.get().contact == olga
+    assert Contact.objects.count() == 1
+    # Another manager does not see Olga: a contact of their own, nothing of hers revealed.
+    login(manager2).post(reverse("web:deal_new"), {
+        "pipeline": pipeline.pk, "title": "Чужая", "contact_name": "Ольга",
+        "contact_phone": "+7 916 111 22 33"})
+    theirs = Deal.objects.get(title="Чужая").deal_contacts.get().contact
+    assert theirs != olga and Contact.objects.count() == 2
+
+
 def test_deal_list_filters_sorts_and_exports(pipeline, manager, manager2):
     for i, budget in enumerate(["300", "100", "200"]):
         make_deal(pipeline, manager, title=f"Моя {i}", budget=budget, source="site")

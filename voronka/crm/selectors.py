@@ -36,6 +36,12 @@ def contact_get(*, user: User, pk: int) -> Contact:
         raise NotFound("contact") from exc
 
 
+def contact_by_phone(*, user: User, phone: str) -> Contact | None:
+    """The contact ``user`` may see with this phone (E.164), the oldest if several."""
+    return (contact_list(user=user).filter(phones__number=phone).order_by("pk").first()
+            if phone else None)
+
+
 def company_list(*, user: User, search: str = "") -> QuerySet[Company]:
     qs = Company.objects.filter(
         pk__in=Company.objects.filter(_scope(user, "deals__")).values("pk"))

@@ -105,8 +105,11 @@ def deal_quick_create(*, actor: User, pipeline, title: str, budget: Any = "0",
                       company: Company | None = None, new_company_name: str = "",
                       contact_name: str = "", contact_phone: str = "",
                       source: str = "") -> Deal:
-    """The "+ Deal" form: a deal with, optionally, a new company and a new contact person,
-    created together or not at all."""
+    """The "+ Deal" form: a deal with, optionally, a new company and a contact person,
+    created together or not at all. A phone that a contact the user may see already has
+    links that contact instead of a second one (as capture and import match by phone)."""
+    from voronka.core.normalize import InvalidValue, normalize_phone
+    from voronka.crm.selectors import contact_by_phone
     from voronka.crm.services import company_create, contact_create
 
     from .services import deal_create
@@ -114,7 +117,15 @@ def deal_quick_create(*, actor: User, pipeline, title: str, budget: Any = "0",
     if company is None and (new_company_name or "").strip():
         company = company_create(actor=actor, name=new_company_name)
     contacts = []
-    if (contact_name or "").strip():
+    known = None
+    if (contact_phone or "").strip():
+        try:
+            known = contact_by_phone(user=actor, phone=normalize_phone(contact_phone))
+        except InvalidValue:
+            known = None  # contact_create below names the field
+    if known is not None:
+        contacts.append((known, ContactRole.DECISION_MAKER))
+    elif (contact_name or "").strip():
         try:
             contact = contact_create(actor=actor, full_name=contact_name, company=company,
                                      phones=[contact_phone] if contact_phone.strip() else [])

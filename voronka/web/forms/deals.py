@@ -108,7 +108,9 @@ class DealCreateForm(PageForm):
     new_company_name = forms.CharField(label=_("…or a new company"), required=False,
                                        max_length=300)
     contact_name = forms.CharField(label=_("Contact person"), required=False, max_length=300)
-    contact_phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+    contact_phone = forms.CharField(
+        label=_("Phone"), required=False, max_length=40,
+        help_text=_("A phone already in your contacts links that contact to the deal."))
     source = forms.CharField(label=_("Source"), required=False, max_length=100)
 
     def __init__(self, *args: Any, user: User, pipelines, **kwargs: Any) -> None:
