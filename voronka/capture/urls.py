@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import public, views
+from . import public, views, views_setup
 
 app_name = "capture"
 
@@ -11,7 +11,11 @@ urlpatterns = [
     path("capture/telephony/<str:key>/", public.telephony, name="telephony"),
     # Staff screens.
     path("capture/", views.channels, name="channels"),
+    path("capture/channels/new/", views_setup.channel_new, name="channel_new"),
     path("capture/channels/<int:pk>/", views.channel_detail, name="channel"),
+    path("capture/channels/<int:pk>/edit/", views_setup.channel_edit, name="channel_edit"),
+    path("capture/channels/<int:pk>/key/", views_setup.channel_rotate_key,
+         name="channel_rotate_key"),
     path("capture/log/", views.log, name="log"),
     path("capture/log/<int:pk>/", views.capture_detail, name="capture"),
     path("capture/log/<int:pk>/reprocess/", views.capture_reprocess, name="reprocess"),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from voronka.core.errors import NotFound
+from voronka.deals.visibility import can_manage_pipeline
 
 from .fields import HONEYPOT, TARGETS
 from .models import Capture, Channel
@@ -69,6 +70,7 @@ def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
               f'height:32rem;border:0" title="{escape(channel.name)}"></iframe>')
     return render(request, "capture/channel.html", {
         "section": "capture", "channel": channel, "urls": urls,
+        "can_set_up": can_manage_pipeline(request.user, channel.pipeline),
         "snippet": snippet(request, channel) if channel.fields else "",
         "iframe": iframe if channel.fields else "",
         "recent": capture_list(user=request.user, channel_id=channel.pk)[:20],

@@ -1,0 +1,129 @@
+"""Settings screens of capture channels: create (kind first), edit, issue a new key.
+
+The views parse the form and call ``channel_create`` / ``channel_update``, which check
+permissions and values; their field-named errors come back on the form. Administrators set up
+any channel, a head of sales those of their team's pipelines; others get 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from voronka.accounts.models import Role
+from voronka.accounts.selectors import user_list
+from voronka.core import errors
+from voronka.deals.visibility import can_manage_pipeline
+from voronka.pipelines.models import Pipeline
+from voronka.pipelines.selectors import pipeline_list
+from voronka.web.views.common import staff_view
+
+from .forms import KIND_HELP, ChannelForm
+from .models import Channel
+from .selectors import channel_get
+from .services import channel_create, channel_update
+
+
+def _pipelines(request: HttpRequest, channel: Channel | None = None) -> list[Pipeline]:
+    """The pipelines the user may send leads to (the channel's own, even if archived)."""
+    pipelines = [p for p in pipeline_list(user=request.user)
+                 if can_manage_pipeline(request.user, p)]
+    if channel is not None and channel.pipeline_id not in {p.pk for p in pipelines}:
+        pipelines.insert(0, channel.pipeline)
+    return pipelines
+
+
+def _candidates(request: HttpRequest, pipelines: list[Pipeline]) -> list:
+    """Who may receive the deals: managers and heads of those pipelines' teams."""
+    teams = {p.team_id for p in pipelines}
+    return list(user_list(user=request.user)
+                .filter(role__in=(Role.MANAGER, Role.HEAD), team_id__in=teams)
+                .order_by("team__name", "full_name", "email"))
+
+
+def _managed(request: HttpRequest, pk: Any) -> Channel:
+    channel = channel_get(user=request.user, pk=pk)
+    if not can_manage_pipeline(request.user, channel.pipeline):
+        raise errors.NotFound("channel")
+    return channel
+
+
+def _page(request: HttpRequest, form: ChannelForm, channel: Channel | None,
+          status: int) -> HttpResponse:
+    return render(request, "capture/channel_form.html", {
+        "section": "capture", "form": form, "channel": channel, "kind": form.kind,
+        "kind_label": Channel.Kind(form.kind).label, "kind_help": KIND_HELP[form.kind],
+        "rows": [{**row, **{part: form[f"{part}_{row['slug']}"]
+                            for part in ("show", "required", "label", "input", "map")
+                            if f"{part}_{row['slug']}" in form.fields}}
+                 for row in form.rows]}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def channel_new(request: HttpRequest) -> HttpResponse:
+    """Step one: the kind, each with a word on what it is; step two: the settings."""
+    kind = request.POST.get("kind") or request.GET.get("kind")
+    pipelines = _pipelines(request)
+    if kind not in Channel.Kind.values:
+        return render(request, "capture/channel_kind.html", {
+            "section": "capture", "pipelines": pipelines,
+            "kinds": [(value, label, KIND_HELP[value])
+                      for value, label in Channel.Kind.choices]})
+    form = ChannelForm(request.POST or None, kind=kind, pipelines=pipelines,
+                       candidates=_candidates(request, pipelines))
+    if request.method == "POST" and form.is_valid():
+        try:
+            channel = channel_create(actor=request.user, kind=kind, members=form.member_users(),
+                                     **form.service_kwargs())
+        except errors.ValidationError as exc:
+            form.apply_service_errors(exc)
+        else:
+            messages.success(request, _("The channel is created: paste its address or "
+                                        "snippet where the leads come from."))
+            return redirect("capture:channel", pk=channel.pk)
+    return _page(request, form, None, 422 if request.method == "POST" else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    channel = _managed(request, pk)
+    pipelines = _pipelines(request, channel)
+    form = ChannelForm(request.POST or None, kind=channel.kind, pipelines=pipelines,
+                       candidates=_candidates(request, pipelines), channel=channel)
+    if request.method == "POST" and form.is_valid():
+        try:
+            # A fresh copy: the service sets the values on it; nothing is kept if it refuses.
+            channel_update(channel=Channel.objects.select_related("pipeline").get(pk=pk),
+                           actor=request.user, members=form.member_users(),
+                           **form.service_kwargs())
+        except errors.ValidationError as exc:
+            form.apply_service_errors(exc)
+        else:
+            messages.success(request, _("The channel is saved."))
+            return redirect("capture:channel", pk=channel.pk)
+    return _page(request, form, channel, 422 if request.method == "POST" else 200)
+
+
+@require_POST
+@staff_view
+def channel_rotate_key(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new secret key: the old address and every pasted snippet stop working."""
+    channel = _managed(request, pk)
+    try:
+        channel_update(channel=channel, actor=request.user, rotate_key=True)
+    except errors.ValidationError as exc:
+        messages.error(request, _("The key was not changed: %(errors)s") % {
+            "errors": "; ".join(f"{name}: {' '.join(msgs)}"
+                                for name, msgs in exc.errors.items())})
+    else:
+        messages.success(request, _("A new key is issued: update the address and the "
+                                    "snippet wherever they are used."))
+    return redirect("capture:channel", pk=channel.pk)
+
