@@ -171,6 +171,37 @@ def test_lead_captured_and_call_missed_from_the_capture_doors(pipeline, head, ma
     assert [t.split(":")[0] for t in texts] == ["call_missed", "lead_captured", "lead_captured"]
 
 
+def test_a_missed_call_logged_in_the_ui_or_the_api_fires_the_missed_call_rule(
+        pipeline, head, manager, jobs):
+    """call_log announces a missed inbound call however it was logged; an answered or an
+    outbound one is not a missed call."""
+    from django.test import Client
+
+    from ..api.conftest import Api
+
+    _rule(head, pipeline, name="missed", trigger="call_missed",
+          actions=[{"type": "notify", "text": "missed: {{ deal.title }}"}])
+    deal = make_deal(pipeline, manager, title="Окна")
+    ui = Client()
+    ui.force_login(manager)
+    start = timezone.localtime().replace(second=0, microsecond=0) - datetime.timedelta(hours=1)
+    for direction, answered in (("inbound", False), ("inbound", True), ("outbound", False)):
+        form = {"direction": direction, "phone": "+7 916 123 45 67", "minutes": 0,
+                "started_at": start.strftime("%Y-%m-%dT%H:%M")}
+        if answered:
+            form.update(answered="on", minutes=2)
+        r = ui.post(f"/deals/{deal.pk}/calls/", form)
+        assert r.status_code == 302, r.content
+    api = Api(manager)
+    for direction, answered in (("inbound", False), ("inbound", True)):
+        r = api.post("/calls", {"direction": direction, "phone": "+7 916 123 45 67",
+                                "started_at": start.isoformat(), "answered": answered,
+                                "deal_id": deal.pk})
+        assert r.status_code == 201, r.content
+    jobs()
+    assert list(Notification.objects.values_list("text", flat=True)) == ["missed: Окна"] * 2
+
+
 def test_payment_moves_only_when_the_gate_holds(pipeline, stages, head, manager, jobs):
     """A rule can never move a deal whose gates do not hold: the move goes through deal_move."""
     _rule(head, pipeline, trigger="payment_recorded",

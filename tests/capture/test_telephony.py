@@ -101,3 +101,28 @@ def test_provider_mapping(pipeline, admin, manager, visitor):
                                         "result": "missed"}})
     assert r.status_code == 201, r.content
     assert Capture.objects.get().provider_id == "77"
+
+
+def test_a_captured_missed_call_is_announced_once(phone_channel, visitor, pipeline, stages,
+                                                  manager):
+    from voronka.core import events
+
+    _contact, deal = known_deal(pipeline, manager, stages)
+    heard = []
+
+    def listener(event):
+        if event.name == events.CALL_MISSED:
+            heard.append(event)
+
+    events.subscribe(listener)
+    try:
+        r = visitor.call(phone_channel, event(status="missed", duration=0))
+    finally:
+        events.unsubscribe(listener)
+    assert r.status_code == 201
+    capture = Capture.objects.get(pk=r.json()["capture_id"])
+    assert len(heard) == 1
+    assert (heard[0].deal_id, heard[0].data) == (deal.pk, {
+        "call_id": capture.call_id, "phone": "+79165554433", "capture_id": capture.pk,
+        "task_id": capture.task_id})
+    assert capture.task.kind == "call"

@@ -110,8 +110,15 @@ def note_create(*, actor: User | None, text: str, deal: Deal | None = None,
 def call_log(*, actor: User | None, direction: str, phone: str, started_at: datetime.datetime,
              duration_seconds: int = 0, answered: bool = True, recording_url: str = "",
              user: User | None = None, deal: Deal | None = None,
-             contact: Contact | None = None, provider_call_id: str = "") -> Call:
-    """Record a call; it keeps the stage its deal was on, so minutes can be read per stage."""
+             contact: Contact | None = None, provider_call_id: str = "",
+             silent: frozenset[events.Subscriber] = frozenset(),
+             hints: dict[events.Subscriber, Any] | None = None,
+             event_data: dict[str, Any] | None = None) -> Call:
+    """Record a call; it keeps the stage its deal was on, so minutes can be read per stage.
+
+    An inbound call nobody answered is announced ("call.missed", with ``event_data`` added:
+    capture passes its capture and call-back task), however it was logged — the one place
+    a missed call is published. ``silent``/``hints``: as for ``task_create``."""
     _can_act(actor, deal)
     errors: dict[str, str] = {}
     if direction not in Call.Direction.values:
@@ -127,9 +134,13 @@ def call_log(*, actor: User | None, direction: str, phone: str, started_at: date
         errors["recording_url"] = _("Enter an http(s) address.")
     if errors:
         raise ValidationError(errors)
-    return Call.objects.create(
+    call = Call.objects.create(
         direction=direction, phone=phone, started_at=_aware(started_at, "started_at"),
         duration_seconds=duration_seconds if answered else 0, answered=answered,
         recording_url=recording_url or "", provider_call_id=(provider_call_id or "")[:200],
         user=user or actor, deal=deal, contact=contact,
         stage_id=deal.stage_id if deal is not None else None)
+    if direction == Call.Direction.INBOUND and not answered:
+        events.publish(events.CALL_MISSED, deal=deal, actor=actor, silent=silent, hints=hints,
+                       call_id=call.pk, phone=call.phone, **(event_data or {}))
+    return call

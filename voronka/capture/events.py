@@ -1,5 +1,6 @@
-"""What capture tells the rest of the system. The single place a captured lead or a missed
-call is announced: automation and outgoing webhooks subscribe to these domain events."""
+"""What capture tells the rest of the system: the single place a captured lead is announced
+(automation and outgoing webhooks subscribe to the domain events). A missed call is
+announced by ``activities.services.call_log``, however the call was logged."""
 
 from __future__ import annotations
 
@@ -20,11 +21,3 @@ def lead_captured(*, capture: Any, deal: Any, created: bool,
                    contact_id=capture.contact_id,
                    task_id=getattr(capture.task, "pk", None))
 
-
-def call_missed(*, capture: Any, deal: Any, call: Any,
-                silent: frozenset[domain.Subscriber] = frozenset(),
-                hints: dict[domain.Subscriber, Any] | None = None) -> None:
-    """An inbound call nobody answered; a call-back task is already set."""
-    domain.publish(domain.CALL_MISSED, deal=deal, silent=silent, hints=hints,
-                   capture_id=capture.pk,
-                   call_id=call.pk, phone=call.phone, task_id=getattr(capture.task, "pk", None))

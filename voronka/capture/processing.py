@@ -295,18 +295,19 @@ def _process_call(capture: Capture, channel: Channel, call: CallData, quiet: _Qu
                            silent=quiet.subscribers, hints=quiet.hints)
         created = True
     user = deal.owner if deal is not None else (contact.owner if contact else None)
+    missed = call.direction == "inbound" and not call.answered
+    if missed:
+        # The task first: the call's "call.missed" (call_log publishes it) names it.
+        capture.task = _callback_task(channel, deal, quiet, call.client_phone, missed=True)
+    elif created:
+        capture.task = _classify_task(channel, deal, quiet)
     capture.call = call_log(
         actor=None, direction=call.direction, phone=call.client_phone,
         started_at=call.started_at, duration_seconds=call.duration_seconds,
         answered=call.answered, recording_url=call.recording_url, user=user, deal=deal,
-        contact=contact, provider_call_id=call.provider_call_id)
-    missed = call.direction == "inbound" and not call.answered
-    if missed:
-        capture.task = _callback_task(channel, deal, quiet, call.client_phone, missed=True)
-        events.call_missed(capture=capture, deal=deal, call=capture.call,
-                           **quiet.on(deal))
-    elif created:
-        capture.task = _classify_task(channel, deal, quiet)
+        contact=contact, provider_call_id=call.provider_call_id, **quiet.on(deal),
+        event_data={"capture_id": capture.pk,
+                    "task_id": capture.task.pk if missed and capture.task else None})
     capture.outcome = Outcome.CREATED if created else Outcome.CALL_LOGGED
     capture.deal, capture.contact = deal, contact
     if created:
