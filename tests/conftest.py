@@ -103,3 +103,28 @@ def _english_by_default(settings):
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def subscriber_calls(monkeypatch):
+    """(subscriber, event name) for every event that reaches the automation or the webhooks
+    subscriber; the real subscribers still run (wrapped, not replaced)."""
+    from voronka.automation import handlers
+    from voronka.core import events
+    from voronka.integrations import payloads
+
+    seen: list[tuple[str, str]] = []
+
+    def spy(name, handler):
+        def wrapper(event):
+            seen.append((name, event.name))
+            return handler(event)
+        return wrapper
+
+    wrapped = {handlers.on_event: spy("automation", handlers.on_event),
+               payloads.on_event: spy("webhooks", payloads.on_event)}
+    monkeypatch.setattr(events, "_subscribers",
+                        [wrapped.get(h, h) for h in events._subscribers])
+    monkeypatch.setattr(events, "_probes",
+                        {wrapped.get(h, h): p for h, p in events._probes.items()})
+    return seen

@@ -7,13 +7,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from voronka.automation import handlers
 from voronka.automation.services import rule_create
 from voronka.capture.models import Capture, Channel
 from voronka.capture.services import capture_submit, channel_create
-from voronka.core import events
 from voronka.crm.services import contact_create
-from voronka.integrations import payloads
 
 from ..factories import make_deal, plain_pipeline
 
@@ -22,23 +19,8 @@ FORM = {"name": "Иван", "phone": "8 916 123-45-67", "email": "Ivan@Example.c
 
 
 @pytest.fixture
-def calls(monkeypatch):
-    """Which events reach which real subscriber (wrapped, not replaced)."""
-    seen: list[tuple[str, str]] = []
-
-    def spy(name, handler):
-        def wrapper(event):
-            seen.append((name, event.name))
-            return handler(event)
-        return wrapper
-
-    wrapped = {handlers.on_event: spy("automation", handlers.on_event),
-               payloads.on_event: spy("webhooks", payloads.on_event)}
-    monkeypatch.setattr(events, "_subscribers",
-                        [wrapped.get(h, h) for h in events._subscribers])
-    monkeypatch.setattr(events, "_probes",
-                        {wrapped.get(h, h): p for h, p in events._probes.items()})
-    return seen
+def calls(subscriber_calls):
+    return subscriber_calls
 
 
 def _rule(head, pipeline, trigger):
