@@ -294,6 +294,20 @@ def pipeline_layout(pipeline_id: int) -> tuple[list[Stage], dict[int, list[Stage
     return stages, by_stage
 
 
+def deal_locked(pk: int) -> Deal | None:
+    """The deal under a row lock (``FOR UPDATE`` of its row alone, where the database has row
+    locks; SQLite's IMMEDIATE transaction already holds the write lock), or None. Written out:
+    every move starts with it, and the ORM's query building cost as much as the statement."""
+    conn = connections[router.db_for_write(Deal)]
+    columns = _Columns(Deal, "d", [f.attname for f in Deal._meta.concrete_fields], conn)
+    lock = " FOR UPDATE" if conn.features.has_select_for_update else ""
+    with conn.cursor() as cursor:
+        cursor.execute(f"SELECT {columns.sql} FROM {_q(conn, Deal)} d"
+                       f" WHERE d.{_q(conn, Deal, 'id')} = %s{lock}", [pk])
+        row = cursor.fetchone()
+    return None if row is None else columns.build(conn.alias, list(row))
+
+
 def deal_layout(deal: Deal) -> tuple[list[Stage], dict[int, list[StageRequirement]], Facts]:
     """``pipeline_layout`` of the deal's pipeline and, in the same query, the deal's facts
     those requirements ask about: (stages, requirements, facts for ``checklist``). Read after

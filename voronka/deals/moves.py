@@ -37,10 +37,9 @@ def _lock(deal: Deal, actor: User | None, expected_version: int | None) -> Deal:
     # its owner) is re-checked against the joined rows of its old version and silently
     # dropped, which reads as "not found" to every waiting mover. A head's permission check
     # loads the pipeline and the owner afterwards.
-    try:
-        locked = Deal.objects.select_for_update(of=("self",)).get(pk=deal.pk)
-    except Deal.DoesNotExist as exc:
-        raise NotFound(_("Deal not found.")) from exc
+    locked = gates.deal_locked(deal.pk)
+    if locked is None:
+        raise NotFound(_("Deal not found."))
     if not can_edit_deal(actor, locked):
         raise PermissionDenied(_("You may not change this deal."))
     expected = deal.version if expected_version is None else expected_version
