@@ -128,3 +128,20 @@ def subscriber_calls(monkeypatch):
     monkeypatch.setattr(events, "_probes",
                         {wrapped.get(h, h): p for h, p in events._probes.items()})
     return seen
+
+
+@pytest.fixture
+def jobs(db):
+    """Run the queued jobs (tests.jobs.run_jobs) when the test says so."""
+    from tests.jobs import run_jobs
+
+    return run_jobs
+
+
+@pytest.fixture
+def mail(settings):
+    from django.core import mail as django_mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    django_mail.outbox = []
+    return django_mail

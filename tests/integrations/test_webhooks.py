@@ -141,12 +141,10 @@ def test_gone_disables_at_once_and_pending_deliveries_stop(pipeline, admin, mana
         make_deal(pipeline, manager)
         run_first = DBTaskResult.objects.get()
         make_deal(pipeline, manager)
-        from tests.automation.conftest import Worker  # the worker class, to run one job
+        from tests.jobs import make_worker
 
         run_first.claim("t")
-        Worker(queue_names=["*"], interval=0, batch=True, backend_name="default",
-               startup_delay=False, max_tasks=None, worker_id="t",
-               excluded_queue_names=[]).run_task(run_first)
+        make_worker("t").run_task(run_first)
         jobs()
     sub.refresh_from_db()
     assert not sub.is_active and "410" in sub.disabled_reason
