@@ -26,9 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -263,43 +261,16 @@ def report(r: dict) -> None:
     print("BENCH " + json.dumps(r, sort_keys=True), flush=True)
 
 
-def run_child(db: str, args: argparse.Namespace) -> dict | None:
-    cmd = [sys.executable, os.path.abspath(__file__), "--db", db, "--deals", str(args.deals),
-           "--moves", str(args.moves), "--rounds", str(args.rounds),
-           "--max-seconds", str(args.max_seconds), "--pg-url", args.pg_url]
-    if args.profile:
-        cmd.append("--profile")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    result = None
-    limit = args.max_seconds + 300
-    started = time.monotonic()
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            print(line, end="", flush=True)
-            if line.startswith("BENCH "):
-                result = json.loads(line[6:])
-            if time.monotonic() - started > limit:
-                raise TimeoutError
-        proc.wait(timeout=max(1.0, limit - (time.monotonic() - started)))
-    except (TimeoutError, subprocess.TimeoutExpired):
-        print(f"[{db}] over {limit:.0f}s; stopping it", flush=True)
-        proc.terminate()
-        proc.wait(timeout=30)
-    return result if proc.returncode == 0 else None
-
-
-def _terminate(signum, frame):  # noqa: ARG001
-    raise SystemExit(128 + signum)
-
-
 def main(argv: list[str] | None = None) -> int:
+    sys.path.insert(0, str(ROOT))  # run as a script: the project root is not on the path
+    from bench._child import clean_up_on_sigterm, run_child
+
     args = parse_args(argv)
     if args.db != "both":
-        signal.signal(signal.SIGTERM, _terminate)
+        clean_up_on_sigterm()
         report(run_one(args.db, args))
         return 0
-    results = [run_child(db, args) for db in ("sqlite", "postgres")]
+    results = [run_child(__file__, db, args, grace=300) for db in ("sqlite", "postgres")]
     print("\nSummary")
     for db, r in zip(("sqlite", "postgres"), results, strict=True):
         if r is None:

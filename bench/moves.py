@@ -28,11 +28,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -179,53 +176,17 @@ def report(result: dict) -> None:
     print("BENCH " + json.dumps(r, sort_keys=True), flush=True)
 
 
-def run_child(db: str, args: argparse.Namespace) -> dict | None:
-    """Run one database in a fresh process (Django's settings are per process)."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--db", db, "--deals", str(args.deals),
-           "--moves", str(args.moves), "--rounds", str(args.rounds),
-           "--max-seconds", str(args.max_seconds), "--pg-url", args.pg_url]
-    if args.profile:
-        cmd.append("--profile")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    # The child stops its own rounds when its budget is spent; this is the backstop if it hangs
-    # (a lock, a dead server). SIGTERM lets it drop its database on the way out.
-    limit = args.max_seconds + 120
-    watchdog = threading.Timer(limit, proc.terminate)
-    watchdog.start()
-    result = None
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            print(line, end="", flush=True)
-            if line.startswith("BENCH "):
-                result = json.loads(line[6:])
-        proc.wait()
-    finally:
-        watchdog.cancel()
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-    if proc.returncode != 0:
-        print(f"[{db}] failed (exit {proc.returncode})", flush=True)
-        return None
-    return result
-
-
-def _terminate(signum, frame):  # noqa: ARG001
-    raise SystemExit(128 + signum)
-
-
 def main(argv: list[str] | None = None) -> int:
+    sys.path.insert(0, str(ROOT))  # run as a script: the project root is not on the path
+    from bench._child import clean_up_on_sigterm, run_child
+
     args = parse_args(argv)
     if args.db != "both":
-        signal.signal(signal.SIGTERM, _terminate)  # so the finally blocks clean up
+        clean_up_on_sigterm()
         result = run_one(args.db, args)
         report(result)
         return 0
-    results = [run_child(db, args) for db in ("sqlite", "postgres")]
+    results = [run_child(__file__, db, args, grace=120) for db in ("sqlite", "postgres")]
     print("\nSummary")
     for db, r in zip(("sqlite", "postgres"), results, strict=True):
         if r is None:
