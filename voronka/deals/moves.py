@@ -31,7 +31,7 @@ from .models import Deal, Transition
 from .visibility import can_edit_deal
 
 
-def _lock(deal: Deal, actor: User | None, expected_version: int | None) -> Deal:
+def lock_for_change(deal: Deal, actor: User | None, expected_version: int | None) -> Deal:
     """Re-read the deal under a row lock and check the caller's view of it is current."""
     # No join in the locking read: on PostgreSQL a row changed by the lock holder (its stage,
     # its owner) is re-checked against the joined rows of its old version and silently
@@ -161,7 +161,7 @@ def deal_move(
     at: datetime | None = None,
 ) -> Transition:
     """Move forward to ``to_stage``: the facts of the current and every skipped stage must hold."""
-    locked = _lock(deal, actor, expected_version)
+    locked = lock_for_change(deal, actor, expected_version)
     _require_open(locked)
     stages, requirements, facts = _layout(locked)
     here, there = _index(stages, locked.stage_id), _index(stages, to_stage.pk)
@@ -207,7 +207,7 @@ def deal_win(
     at: datetime | None = None,
 ) -> Transition:
     """Close as won: the facts of the current stage and every later one must hold."""
-    locked = _lock(deal, actor, expected_version)
+    locked = lock_for_change(deal, actor, expected_version)
     _require_open(locked)
     stages, requirements, facts = _layout(locked)
     here = _index(stages, locked.stage_id)
@@ -247,7 +247,7 @@ def deal_archive(
     at: datetime | None = None,
 ) -> Transition:
     """Close as lost with a reason; the deal keeps the stage it was lost on."""
-    locked = _lock(deal, actor, expected_version)
+    locked = lock_for_change(deal, actor, expected_version)
     _require_open(locked)
     if reason is None:
         raise ValidationError({"reason": _("Choose the reason the deal is lost.")})
@@ -281,7 +281,7 @@ def deal_reopen(
     at: datetime | None = None,
 ) -> Transition:
     """Return a closed deal to the stage it left. Reopening a won deal takes a head or admin."""
-    locked = _lock(deal, actor, expected_version)
+    locked = lock_for_change(deal, actor, expected_version)
     if locked.status == Deal.Status.OPEN:
         raise MoveRefused(_("The deal is already open."))
     if (
@@ -325,7 +325,7 @@ def deal_correct(
         raise PermissionDenied(_("Only an administrator can correct a deal's stage."))
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the stage is corrected.")})
-    locked = _lock(deal, actor, expected_version)
+    locked = lock_for_change(deal, actor, expected_version)
     _require_open(locked)
     stages = _stages(locked)
     here, there = _index(stages, locked.stage_id), _index(stages, to_stage.pk)

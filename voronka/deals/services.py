@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from voronka.accounts.models import Role, User
 from voronka.core import events
 from voronka.core.audit import record_changes, snapshot
-from voronka.core.errors import Conflict, PermissionDenied, ValidationError
+from voronka.core.errors import PermissionDenied, ValidationError
 from voronka.core.transactions import service
 from voronka.crm import selectors as crm_selectors
 from voronka.crm.models import Company, Contact, ContactRole
@@ -22,7 +22,14 @@ from voronka.pipelines.models import CustomField, Pipeline, Stage, StageRequirem
 
 from .gates import pipeline_layout
 from .models import Deal, DealContact, DealFact, Payment, Transition
-from .moves import deal_archive, deal_correct, deal_move, deal_reopen, deal_win  # noqa: F401
+from .moves import (  # noqa: F401 - the moves are services of this app too
+    deal_archive,
+    deal_correct,
+    deal_move,
+    deal_reopen,
+    deal_win,
+    lock_for_change,
+)
 from .visibility import can_edit_deal, can_use_pipeline
 
 MONEY_MAX = Decimal("999999999999.99")
@@ -190,14 +197,7 @@ def deal_update(*, deal: Deal, actor: User | None, expected_version: int | None 
                 at: datetime.datetime | None = None, **changes: Any) -> Deal:
     """Change a deal's own fields (never its stage or status); every change is audited.
     ``at`` is a past time from a trusted caller (demo, import); no view passes it."""
-    # No join while locking (see moves._lock: a concurrent owner change would drop the row).
-    locked = Deal.objects.select_for_update(of=("self",)).get(pk=deal.pk)
-    if not can_edit_deal(actor, locked):
-        raise PermissionDenied(_("You may not change this deal."))
-    expected = deal.version if expected_version is None else expected_version
-    if locked.version != expected:
-        raise Conflict(_("The deal was changed by someone else; reload it and try again."),
-                       current_version=locked.version)
+    locked = lock_for_change(deal, actor, expected_version)
     allowed = set(AUDITED_FIELDS) | {"custom_fields"}
     unknown = set(changes) - allowed
     if unknown:
