@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from voronka.accounts.models import Role, User
+from voronka.accounts.models import User
 from voronka.core import events
 from voronka.core.errors import MoveRefused, PermissionDenied, ValidationError
 from voronka.core.normalize import InvalidValue, normalize_phone
@@ -28,7 +28,7 @@ def _subject(deal: Deal | None, contact: Contact | None, company: Company | None
 def _can_act(actor: User | None, deal: Deal | None) -> None:
     if actor is None:
         return
-    if not actor.is_active or actor.role == Role.MARKETER:
+    if not actor.can_write:
         raise PermissionDenied(_("You may not add activities."))
     if deal is not None and not can_edit_deal(actor, deal):
         raise PermissionDenied(_("You may not change this deal."))
@@ -62,7 +62,7 @@ def task_create(*, actor: User | None, text: str, due_at: datetime.datetime,
     assignee = assignee or (deal.owner if deal is not None else actor)
     if assignee is None:
         raise ValidationError({"assignee": _("This field is required.")})
-    if not assignee.is_active or assignee.role == Role.MARKETER:
+    if not assignee.can_write:
         raise ValidationError({"assignee": _("This user cannot take tasks.")})
     task = Task.objects.create(deal=deal, contact=contact, company=company, assignee=assignee,
                                created_by=actor, kind=kind, text=text,

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from voronka.accounts.models import Role, User
+from voronka.accounts.models import User
 from voronka.core.audit import record_changes, snapshot
 from voronka.core.errors import NotFound, PermissionDenied, ValidationError
 from voronka.core.normalize import InvalidValue, normalize_email, normalize_phone
@@ -22,7 +22,7 @@ CONTACT_FIELDS = ("full_name", "position", "company", "owner")
 
 
 def _can_write(actor: User | None) -> None:
-    if actor is not None and (not actor.is_active or actor.role == Role.MARKETER):
+    if actor is not None and not actor.can_write:
         raise PermissionDenied(_("You may not change contacts and companies."))
 
 

@@ -51,7 +51,7 @@ def can_edit_deal(user: User | None, deal) -> bool:
     """``None`` is the system (automation, import, demo): it may change anything."""
     if user is None:
         return True
-    if not user.is_active or user.role == Role.MARKETER:
+    if not user.can_write:
         return False
     if user.is_admin:
         return True
