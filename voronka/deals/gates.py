@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from voronka.core import events
 from voronka.core.errors import MissingFact
+from voronka.core.rawsql import Columns, quoted
 from voronka.pipelines.models import CustomField, Stage, StageRequirement
 
 from .models import Deal, DealFact
@@ -144,46 +145,6 @@ def _message(req: StageRequirement, stage: Stage) -> dict[str, str]:
     return out
 
 
-# (model, columns, vendor) -> positions of the columns whose values the ORM converts.
-_CONVERTED: dict[tuple, list[int]] = {}
-
-
-class _Columns:
-    """Reading one model's columns from a hand-written query: the quoted select list and the
-    ORM's own value converters (SQLite's decimals, say), so instances come out as
-    ``Model.objects`` would build them."""
-
-    def __init__(self, model, alias: str, names: list[str], conn) -> None:
-        q = conn.ops.quote_name
-        self.model, self.names, self.conn = model, names, conn
-        meta = model._meta
-        self.sql = ", ".join(f"{alias}.{q(meta.get_field(n).column)}" for n in names)
-        key = (model, tuple(names), conn.vendor)
-        if key not in _CONVERTED:
-            _CONVERTED[key] = [i for i, n in enumerate(names) if self._lookup(n, alias)[0]]
-        # Only the few converted columns are looked up on each read (most have none).
-        self.converters = [(i, *self._lookup(names[i], alias)) for i in _CONVERTED[key]]
-
-    def _lookup(self, name: str, alias: str) -> tuple[list, object]:
-        col = self.model._meta.get_field(name).get_col(alias)
-        return self.conn.ops.get_db_converters(col) + col.get_db_converters(self.conn), col
-
-    def convert(self, values: list) -> list:
-        for i, found, col in self.converters:
-            for convert in found:
-                values[i] = convert(values[i], col, self.conn)
-        return values
-
-    def build(self, using: str, values: list):
-        return self.model.from_db(using, self.names, self.convert(values))
-
-
-def _q(conn, model, name: str = "") -> str:
-    """A model's quoted table, or the quoted column of one of its fields."""
-    meta = model._meta
-    return conn.ops.quote_name(meta.get_field(name).column if name else meta.db_table)
-
-
 # What a requirement reads of its custom field (the code to test, the name to show); the
 # rest of the field stays deferred and loads on access.
 _FIELD_NAMES = ["id", "code", "name", "kind"]
@@ -196,7 +157,7 @@ def _facts_sql(conn, deal: Deal) -> tuple[list[str], list]:
     from voronka.activities.models import Task
 
     def q(model, name: str = "") -> str:
-        return _q(conn, model, name)
+        return quoted(conn, model, name)
 
     link, payment = Deal.contacts.through, Deal.payments.rel.related_model
     columns = [
@@ -219,12 +180,12 @@ def _read_layout(pipeline_id: int, deal: Deal | None):
     conn = connections[router.db_for_read(Stage)]
 
     def q(model, name: str = "") -> str:
-        return _q(conn, model, name)
+        return quoted(conn, model, name)
 
-    stage = _Columns(Stage, "s", [f.attname for f in Stage._meta.concrete_fields], conn)
-    req = _Columns(StageRequirement, "r",
+    stage = Columns(Stage, "s", [f.attname for f in Stage._meta.concrete_fields], conn)
+    req = Columns(StageRequirement, "r",
                    [f.attname for f in StageRequirement._meta.concrete_fields], conn)
-    field = _Columns(CustomField, "f", _FIELD_NAMES, conn)
+    field = Columns(CustomField, "f", _FIELD_NAMES, conn)
     fact_columns, params = _facts_sql(conn, deal) if deal is not None else ([], [])
     # The event subscribers' "does anyone listen in this pipeline" conditions, answered here
     # so a move where nobody listens publishes without a subscriber query.
@@ -272,7 +233,7 @@ def _read_layout(pipeline_id: int, deal: Deal | None):
     if deal is not None:
         paid = rows[0][end + 3] if rows else None
         if paid is not None:  # converted as the ORM converts Sum("amount")
-            paid = _Columns(Deal.payments.rel.related_model, "p", ["amount"], conn).convert(
+            paid = Columns(Deal.payments.rel.related_model, "p", ["amount"], conn).convert(
                 [paid])[0]
         # Only the task kinds and facts the requirements name: all that _holds asks about.
         facts = _Facts(deal, contact=bool(rows and rows[0][end + 2]),
@@ -299,11 +260,11 @@ def deal_locked(pk: int) -> Deal | None:
     locks; SQLite's IMMEDIATE transaction already holds the write lock), or None. Written out:
     every move starts with it, and the ORM's query building cost as much as the statement."""
     conn = connections[router.db_for_write(Deal)]
-    columns = _Columns(Deal, "d", [f.attname for f in Deal._meta.concrete_fields], conn)
+    columns = Columns(Deal, "d", [f.attname for f in Deal._meta.concrete_fields], conn)
     lock = " FOR UPDATE" if conn.features.has_select_for_update else ""
     with conn.cursor() as cursor:
-        cursor.execute(f"SELECT {columns.sql} FROM {_q(conn, Deal)} d"
-                       f" WHERE d.{_q(conn, Deal, 'id')} = %s{lock}", [pk])
+        cursor.execute(f"SELECT {columns.sql} FROM {quoted(conn, Deal)} d"
+                       f" WHERE d.{quoted(conn, Deal, 'id')} = %s{lock}", [pk])
         row = cursor.fetchone()
     return None if row is None else columns.build(conn.alias, list(row))
 
