@@ -47,7 +47,10 @@ class Task(models.Model):
         verbose_name_plural = _("tasks")
         ordering = ["due_at", "id"]
         indexes = [models.Index(fields=["assignee", "is_done", "due_at"]),
-                   models.Index(fields=["deal", "kind", "is_done"])]
+                   models.Index(fields=["deal", "kind", "is_done"]),
+                   # A deal's next task (the board's cards): its first open task by due time.
+                   models.Index(fields=["deal", "due_at", "id"], condition=Q(is_done=False),
+                                name="task_next_open_idx")]
         constraints = [
             models.CheckConstraint(condition=_one_subject(), name="task_has_subject"),
             models.CheckConstraint(condition=Q(is_done=False) | Q(done_at__isnull=False),

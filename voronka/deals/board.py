@@ -1,9 +1,9 @@
 """Reads for the board: per stage the count and budget of *all* open deals under the filters,
 plus one page of cards with their next task and warning marks.
 
-The number of queries is constant: one aggregate over the filtered deals and one for every
-column's first cards (each column's a ``LIMIT`` over an index range, their next task as
-subqueries), whatever the number of deals or stages.
+The number of queries is constant, whatever the number of deals or stages: one aggregate over
+the filtered deals and one for every column's first cards (each column's a ``LIMIT`` over an
+index range, each card's owner, company and next task by key).
 """
 
 from __future__ import annotations
@@ -13,22 +13,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
-    Count,
-    DecimalField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
-    Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from voronka.accounts.models import User
 from voronka.core.errors import NotFound
+from voronka.core.rawsql import Select, quoted
 from voronka.pipelines.models import Pipeline, Stage
 
 from .models import Deal
@@ -176,52 +172,116 @@ def _card(row: tuple[Any, ...], time_limit_hours: int | None,
     )
 
 
+def _filtered(user: User, pipeline: Pipeline, filters: BoardFilters) -> tuple[str, list] | None:
+    """The visible open deals of the pipeline under the filters as one SELECT of their id,
+    stage, budget and time in stage, with its parameters; None when it selects nothing.
+
+    Compiled by the ORM from ``deal_list`` (one definition of the filters and of who sees
+    what), once per request; the board's two statements read it as a derived table."""
+    qs = (_open_deals(user, pipeline, filters).order_by()
+          .values_list("id", "stage_id", "budget", "stage_entered_at"))
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return sql, list(params)
+
+
+def _totals(conn: Any, filtered: tuple[str, list] | None) -> dict[int, tuple[int, Decimal]]:
+    if filtered is None:
+        return {}
+    sql, params = filtered
+    budget = Select(conn, [("x", Deal, "budget")])
+    with conn.cursor() as cursor:
+        cursor.execute(f"SELECT x.stage_id, COUNT(*), SUM(x.budget) FROM ({sql}) x"
+                       f" GROUP BY x.stage_id", params)
+        rows = cursor.fetchall()
+    # The sum converted as the ORM converts a DecimalField (SQLite answers a number).
+    return {stage_id: (n, budget.convert([total])[0]) for stage_id, n, total in rows}
+
+
 def stage_totals(*, user: User, pipeline: Pipeline, filters: BoardFilters
                  ) -> dict[int, tuple[int, Decimal]]:
     """Count and budget sum of all open deals per stage under the filters (one query)."""
-    rows = (_open_deals(user, pipeline, filters).order_by().values("stage_id")
-            .annotate(n=Count("id"), total=Coalesce(
-                Sum("budget"), Value(Decimal("0")),
-                output_field=DecimalField(max_digits=18, decimal_places=2))))
-    return {r["stage_id"]: (r["n"], r["total"]) for r in rows}
+    return _totals(connections[Deal.objects.db], _filtered(user, pipeline, filters))
 
 
-def first_cards_q(deals: QuerySet[Deal], stage_ids: list[int], per_column: int) -> Q:
-    """The first ``per_column`` of ``deals`` in each stage (newest in the stage first), each
-    stage's an index range (deal_board_idx) read in order up to its ``LIMIT``."""
-    firsts = [deals.filter(stage_id=stage_id).order_by(*CARD_ORDER).values("pk")[:per_column]
-              for stage_id in stage_ids]
-    if not firsts:
-        return Q(pk__in=[])
-    if connections[deals.db].features.supports_slicing_ordering_in_compound:
-        # PostgreSQL: one UNION ALL. An OR of the IN subqueries would be planned as a scan
-        # of every deal, and estimated at thousands of rows (JIT compiled, ~30 ms).
-        return Q(pk__in=firsts[0].union(*firsts[1:], all=True))
-    # SQLite: no LIMIT inside a UNION; an OR of the IN subqueries is read as one index range
-    # per stage (multi-index OR).
-    shown = Q(pk__in=firsts[0])
-    for sub in firsts[1:]:
-        shown |= Q(pk__in=sub)
-    return shown
+def _card_select(conn: Any) -> Select:
+    """The card's columns (``CARD_VALUES``, in that order) from the aliases of
+    ``_cards_sql``: d the deal, u its owner, c its company, t its next open task."""
+    from voronka.accounts.models import User as Owner
+    from voronka.activities.models import Task
+    from voronka.crm.models import Company
+
+    return Select(conn, [
+        ("d", Deal, "id"), ("d", Deal, "title"), ("d", Deal, "stage_id"), ("d", Deal, "budget"),
+        ("d", Deal, "version"), ("d", Deal, "stage_entered_at"), ("u", Owner, "full_name"),
+        ("u", Owner, "email"), ("d", Deal, "company_id"), ("c", Company, "name"),
+        ("t", Task, "text"), ("t", Task, "due_at"), ("d", Deal, "facts_unverified")])
+
+
+def _cards_sql(conn: Any, select: Select, filtered: tuple[str, list],
+               pipeline_id: int, per_column: int) -> tuple[str, list]:
+    """Every column's first ``per_column`` cards, newest in the stage first, in one
+    statement: per stage a ``LIMIT`` read of the board index (deal_board_idx) over the
+    filtered deals, then each card's owner, company and next open task by key.
+
+    Written out: built by the ORM, this statement cost more than running it (350 cards)."""
+    from voronka.accounts.models import User as Owner
+    from voronka.activities.models import Task
+    from voronka.crm.models import Company
+
+    def q(model, name: str = "") -> str:
+        return quoted(conn, model, name)
+
+    base, params = filtered
+    firsts = (f"SELECT x.id FROM ({base}) x WHERE x.stage_id = s.{q(Stage, 'id')}"
+              f" ORDER BY x.stage_entered_at DESC, x.id DESC LIMIT %s")
+    open_tasks = (f"FROM {q(Task)} n WHERE n.{q(Task, 'deal')} = d.{q(Deal, 'id')}"
+                  f" AND n.{q(Task, 'is_done')} = %s"
+                  f" ORDER BY n.{q(Task, 'due_at')}, n.{q(Task, 'id')} LIMIT 1")
+    if conn.features.supports_slicing_ordering_in_compound:  # PostgreSQL: LATERAL joins
+        deals = (f"CROSS JOIN LATERAL ({firsts}) f"
+                 f" JOIN {q(Deal)} d ON d.{q(Deal, 'id')} = f.id")
+        next_task = (f"LEFT JOIN LATERAL (SELECT n.{q(Task, 'text')}, n.{q(Task, 'due_at')}"
+                     f" {open_tasks}) t ON TRUE")
+    else:  # SQLite: no LATERAL; a correlated IN list read per stage, deals by rowid
+        deals = f"JOIN {q(Deal)} d ON d.{q(Deal, 'id')} IN ({firsts})"
+        next_task = (f"LEFT JOIN {q(Task)} t ON t.{q(Task, 'id')}"
+                     f" = (SELECT n.{q(Task, 'id')} {open_tasks})")
+    sql = (f"SELECT {select.sql} FROM {q(Stage)} s {deals}"
+           f" JOIN {q(Owner)} u ON u.{q(Owner, 'id')} = d.{q(Deal, 'owner')}"
+           f" LEFT JOIN {q(Company)} c ON c.{q(Company, 'id')} = d.{q(Deal, 'company')}"
+           f" {next_task}"
+           f" WHERE s.{q(Stage, 'pipeline')} = %s"
+           f" ORDER BY s.{q(Stage, 'position')}, s.{q(Stage, 'id')},"
+           f" d.{q(Deal, 'stage_entered_at')} DESC, d.{q(Deal, 'id')} DESC")
+    return sql, [*params, per_column, False, pipeline_id]
 
 
 def board_get(*, user: User, pipeline: Pipeline, filters: BoardFilters,
               per_column: int = PAGE_SIZE) -> Board:
     """The whole board: every stage with its totals and its first ``per_column`` cards."""
+    conn = connections[Deal.objects.db]
     stages = list(Stage.objects.filter(pipeline=pipeline).order_by("position", "id"))
-    totals = stage_totals(user=user, pipeline=pipeline, filters=filters)
+    filtered = _filtered(user, pipeline, filters)
+    totals = _totals(conn, filtered)
     columns = {s.pk: BoardColumn(stage=s, count=totals.get(s.pk, (0, 0))[0],
                                  budget=totals.get(s.pk, (0, Decimal("0")))[1])
                for s in stages}
-    deals = _open_deals(user, pipeline, filters)
-    firsts = first_cards_q(deals, [s.pk for s in stages], per_column)
-    rows = (_with_next_task(Deal.objects.filter(firsts))
-            .order_by("stage_id", *CARD_ORDER).values_list(*CARD_VALUES))
+    if filtered is None or not totals:
+        return Board(pipeline=pipeline, columns=list(columns.values()), filters=filters)
+    select = _card_select(conn)
+    sql, params = _cards_sql(conn, select, filtered, pipeline.pk, per_column)
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     now = timezone.now()
+    convert = select.convert
     for row in rows:
         column = columns.get(row[2])
         if column is not None:
-            column.cards.append(_card(row, column.stage.time_limit_hours, now))
+            column.cards.append(_card(convert(list(row)), column.stage.time_limit_hours, now))
     return Board(pipeline=pipeline, columns=list(columns.values()), filters=filters)
 
 
