@@ -22,6 +22,17 @@ def team_list(*, user: User) -> QuerySet[Team]:
     return qs.filter(pk=user.team_id)
 
 
+def user_choices(*, user: User) -> list[tuple[int, str]]:
+    """``user_list`` as (id, name) pairs, for filter menus (no model instances to build)."""
+    return [(pk, full_name or email) for pk, full_name, email
+            in user_list(user=user).values_list("pk", "full_name", "email")]
+
+
+def team_choices(*, user: User) -> list[tuple[int, str]]:
+    """``team_list`` as (id, name) pairs, for filter menus."""
+    return list(team_list(user=user).values_list("pk", "name"))
+
+
 def api_token_list(*, user: User):
     """The user's own API tokens, newest first (secrets are never stored)."""
     from .models import ApiToken

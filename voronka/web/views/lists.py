@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from voronka.accounts.selectors import team_list, user_list
+from voronka.accounts.selectors import team_choices, user_choices
 from voronka.core import cells, errors
 from voronka.crm.selectors import company_get, contact_get
 from voronka.crm.selectors import company_list as company_select
@@ -99,8 +99,8 @@ def deal_list(request: HttpRequest) -> HttpResponse:
                                        ("closed_to", _("Closed to"), extra["closed_to"]))],
         "query": params.urlencode(),
         "unsorted_query": unsorted.urlencode(),
-        "pipelines": pipeline_list(user=request.user), "owners": user_list(user=request.user),
-        "teams": team_list(user=request.user),
+        "pipelines": pipeline_list(user=request.user), "owners": user_choices(user=request.user),
+        "teams": team_choices(user=request.user),
         "statuses": [*Deal.Status.choices, ("closed", _("Closed (won or lost)"))],
         "columns": [("title", _("Title")), ("company", _("Company")), ("stage", _("Stage")),
                     ("budget", _("Budget")), ("owner", _("Owner")), ("status", _("Status")),
