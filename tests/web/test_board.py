@@ -257,3 +257,18 @@ def test_board_source_suggestions(pipeline, stages, manager):
     make_deal(pipeline, manager, source="Выставка")
     response = login(manager).get(reverse("web:board_sources", args=[pipeline.pk]))
     assert response.status_code == 200 and '<option value="Выставка">' in response.content.decode()
+
+
+def test_board_page_and_its_htmx_refresh_carry_the_columns(pipeline, stages, manager):
+    _bulk_deals(pipeline, stages, manager, 12)
+    client = login(manager)
+    url = reverse("web:board_pipeline", args=[pipeline.pk])
+    page = client.get(url).content.decode()
+    assert page.count('<section class="column"') == len(stages)
+    assert page.count('<article class="card') == 12
+    assert "<!--" not in page.split('id="board"')[1].split("</main>")[0]  # no slot marker left
+    part = client.get(url, headers={"HX-Request": "true", "HX-Target": "board"})
+    html = part.content.decode()
+    assert part.status_code == 200 and "<html" not in html
+    assert html.count('<section class="column"') == len(stages)
+    assert html.count('<article class="card') == 12

@@ -204,15 +204,17 @@ class BoardHtml:
                      f'hx-swap="outerHTML">{self.labels["loading"]}</div>')
         return html
 
-    def columns(self, board: Board) -> str:
+    def column_sections(self, board: Board) -> list[str]:
+        """Each column's section: head, first cards, next-page marker. Kept apart: joined,
+        the board is one string of ~300 KB (see ``render_with_parts``)."""
         pipeline_id = board.pipeline.pk
-        return "".join([
+        return [
             f'\n<section class="column" aria-labelledby="colname-{column.stage.pk}">\n  '
             f'{self.column_head(column.stage, column.count, column.budget)}'
             f'  <div class="cards" id="cards-{column.stage.pk}" '
             f'data-stage="{column.stage.pk}">{self.column_cards(column, pipeline_id)}</div>\n'
             f'</section>\n'
-            for column in board.columns])
+            for column in board.columns]
 
 
 def render_card(card: BoardCard, params: str) -> SafeString:

@@ -130,17 +130,6 @@ def board_card(card: Any, filter_query: dict[str, str] | None) -> str:
 
 
 @register.simple_tag
-def board_columns(board: Any, filter_query: dict[str, str] | None, movable: bool = True) -> str:
-    """The board's columns: heads, first cards, the next-page markers (web/cards.py)."""
-    from django.utils.safestring import mark_safe
-
-    from voronka.web.cards import BoardHtml
-
-    # every value in it is escaped
-    return mark_safe(BoardHtml(filter_query, movable=bool(movable)).columns(board))
-
-
-@register.simple_tag
 def board_column_cards(column: Any, pipeline: Any, filter_query: dict[str, str] | None,
                        movable: bool = True) -> str:
     """One page of a column's cards and its next-page marker (infinite scroll)."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from voronka.accounts.selectors import team_list, user_list
+from voronka.accounts.selectors import team_choices, user_choices
 from voronka.core.errors import NotFound
 from voronka.deals.board import BoardFilters, board_column, board_get, board_sources
 from voronka.deals.visibility import can_use_pipeline
 from voronka.pipelines.selectors import pipeline_get, pipeline_list
 
-from .common import int_or_none, web_view
+from ..cards import BoardHtml
+from .common import int_or_none, render_with_parts, web_view
 
 LAST_PIPELINE_KEY = "board_pipeline"
 
@@ -34,20 +35,22 @@ def board(request: HttpRequest, pipeline_id: int | None = None) -> HttpResponse:
         if request.session.get(LAST_PIPELINE_KEY) != pipeline.pk:
             request.session[LAST_PIPELINE_KEY] = pipeline.pk
     filters = BoardFilters.from_query(request.GET)
-    context = {
+    board = board_get(user=request.user, pipeline=pipeline, filters=filters)
+    movable = can_use_pipeline(request.user, pipeline)
+    columns = BoardHtml(filters.as_query(), movable=movable).column_sections(board)
+    if request.htmx and request.htmx.target == "board":
+        return HttpResponse(columns)
+    return render_with_parts(request, "web/board/board.html", {
         "section": "board",
-        "board": board_get(user=request.user, pipeline=pipeline, filters=filters),
+        "board": board,
         "pipeline": pipeline,
         "pipelines": pipelines,
         "filters": filters,
         "filter_query": filters.as_query(),
-        "owners": user_list(user=request.user),
-        "teams": team_list(user=request.user),
-        "movable": can_use_pipeline(request.user, pipeline),
-    }
-    if request.htmx and request.htmx.target == "board":
-        return render(request, "web/board/_columns.html", context)
-    return render(request, "web/board/board.html", context)
+        "owners": user_choices(user=request.user),
+        "teams": team_choices(user=request.user),
+        "movable": movable,
+    }, slot="board_columns", parts=columns)
 
 
 @web_view
