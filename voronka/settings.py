@@ -135,7 +135,7 @@ LOGOUT_REDIRECT_URL = "web:login"
 # --- Jobs ---------------------------------------------------------------------------------
 TASKS = {
     "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "BACKEND": "voronka.core.tasks_backend.DatabaseBackend",
         "QUEUES": ["default"],
     }
 }
