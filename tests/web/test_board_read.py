@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from voronka.accounts.models import Role
 from voronka.activities.models import Task
 from voronka.crm.models import Company
-from voronka.deals.board import BoardFilters, board_get, stage_totals
+from voronka.deals.board import BoardFilters, board_column, board_get, stage_totals
 from voronka.deals.models import Deal
 from voronka.deals.selectors import deal_list
 
@@ -71,8 +71,9 @@ def board_data(db):
     return users, pipelines, teams
 
 
-def _reference(user, pipeline, filters, per_column):
-    """The board by the plain ORM: deal_list, Python ordering, the first open task."""
+def _reference(user, pipeline, filters, per_column=None):
+    """The board by the plain ORM: deal_list, Python ordering, the first open task (every
+    card of a column when ``per_column`` is None)."""
     deals = list(deal_list(user=user, pipeline_id=pipeline.pk, status="open",
                            owner_id=filters.owner_id, team_id=filters.team_id,
                            source=filters.source, search=filters.search,
@@ -82,7 +83,7 @@ def _reference(user, pipeline, filters, per_column):
         mine = [d for d in deals if d.stage_id == stage.pk]
         mine.sort(key=lambda d: (d.stage_entered_at, d.pk), reverse=True)
         cards = []
-        for d in mine[:per_column]:
+        for d in mine[:per_column] if per_column is not None else mine:
             task = Task.objects.filter(deal=d, is_done=False).order_by("due_at", "id").first()
             cards.append((d.pk, d.title, d.budget, d.owner.full_name or d.owner.email,
                           d.company.name if d.company else "",
@@ -132,3 +133,33 @@ def test_board_read_matches_the_orm(board_data, reader, raw, pipeline_no, per_co
             assert card.deal.stage_entered_at.tzinfo is not None
     assert stage_totals(user=user, pipeline=pipeline, filters=filters) == {
         pk: (n, total) for pk, (n, total, _cards) in expected.items() if n}
+
+
+def _as_tuples(cards):
+    return [(c.deal.id, c.deal.title, c.deal.budget, c.deal.owner, c.deal.company,
+             c.next_task_text, c.next_task_due) for c in cards]
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(reader=READERS, search=st.sampled_from(["", "поставка", "Склад"]),
+       page=st.sampled_from([1, 2, 4]))
+def test_scrolling_a_column_pages_through_all_its_cards(board_data, reader, search, page):
+    """board_column (the "more" pages) continues exactly where the board's first page
+    stopped and ends with the column's last card, each page with the column's totals."""
+    users, pipelines, _teams = board_data
+    user, pipeline = users[reader], pipelines[0]
+    filters = BoardFilters(search=search)
+    expected = _reference(user, pipeline, filters)
+    first = board_get(user=user, pipeline=pipeline, filters=filters, per_column=page)
+    for column in first.columns:
+        count, budget, cards = expected[column.stage.pk]
+        seen = _as_tuples(column.cards)
+        offset = column.next_offset
+        while offset is not None:
+            more = board_column(user=user, pipeline=pipeline, stage_id=column.stage.pk,
+                                filters=filters, offset=offset, limit=page)
+            assert (more.count, more.budget) == (count, budget)
+            assert more.cards, "a next page was promised"
+            seen += _as_tuples(more.cards)
+            offset = more.next_offset
+        assert seen == cards

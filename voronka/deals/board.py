@@ -220,11 +220,13 @@ def _card_select(conn: Any) -> Select:
         ("t", Task, "text"), ("t", Task, "due_at"), ("d", Deal, "facts_unverified")])
 
 
-def _cards_sql(conn: Any, select: Select, filtered: tuple[str, list],
-               pipeline_id: int, per_column: int) -> tuple[str, list]:
-    """Every column's first ``per_column`` cards, newest in the stage first, in one
-    statement: per stage a ``LIMIT`` read of the board index (deal_board_idx) over the
-    filtered deals, then each card's owner, company and next open task by key.
+def _cards_sql(conn: Any, select: Select, filtered: tuple[str, list], pipeline_id: int,
+               per_column: int, *, stage_id: int | None = None, offset: int = 0
+               ) -> tuple[str, list]:
+    """Every column's first ``per_column`` cards (``stage_id``: that column's only, from
+    ``offset``), newest in the stage first, in one statement: per stage a ``LIMIT`` read of
+    the board index (deal_board_idx) over the filtered deals, then each card's owner, company
+    and next open task by key.
 
     Written out: built by the ORM, this statement cost more than running it (350 cards)."""
     from voronka.accounts.models import User as Owner
@@ -236,7 +238,7 @@ def _cards_sql(conn: Any, select: Select, filtered: tuple[str, list],
 
     base, params = filtered
     firsts = (f"SELECT x.id FROM ({base}) x WHERE x.stage_id = s.{q(Stage, 'id')}"
-              f" ORDER BY x.stage_entered_at DESC, x.id DESC LIMIT %s")
+              f" ORDER BY x.stage_entered_at DESC, x.id DESC LIMIT %s OFFSET %s")
     open_tasks = (f"FROM {q(Task)} n WHERE n.{q(Task, 'deal')} = d.{q(Deal, 'id')}"
                   f" AND n.{q(Task, 'is_done')} = %s"
                   f" ORDER BY n.{q(Task, 'due_at')}, n.{q(Task, 'id')} LIMIT 1")
@@ -249,14 +251,17 @@ def _cards_sql(conn: Any, select: Select, filtered: tuple[str, list],
         deals = f"JOIN {q(Deal)} d ON d.{q(Deal, 'id')} IN ({firsts})"
         next_task = (f"LEFT JOIN {q(Task)} t ON t.{q(Task, 'id')}"
                      f" = (SELECT n.{q(Task, 'id')} {open_tasks})")
+    one_stage = f" AND s.{q(Stage, 'id')} = %s" if stage_id is not None else ""
     sql = (f"SELECT {select.sql} FROM {q(Stage)} s {deals}"
            f" JOIN {q(Owner)} u ON u.{q(Owner, 'id')} = d.{q(Deal, 'owner')}"
            f" LEFT JOIN {q(Company)} c ON c.{q(Company, 'id')} = d.{q(Deal, 'company')}"
            f" {next_task}"
            f" WHERE s.{q(Stage, 'pipeline')} = %s"
+           f"{one_stage}"
            f" ORDER BY s.{q(Stage, 'position')}, s.{q(Stage, 'id')},"
            f" d.{q(Deal, 'stage_entered_at')} DESC, d.{q(Deal, 'id')} DESC")
-    return sql, [*params, per_column, False, pipeline_id]
+    tail = [pipeline_id] if stage_id is None else [pipeline_id, stage_id]
+    return sql, [*params, per_column, offset, False, *tail]
 
 
 def board_get(*, user: User, pipeline: Pipeline, filters: BoardFilters,
@@ -271,18 +276,24 @@ def board_get(*, user: User, pipeline: Pipeline, filters: BoardFilters,
                for s in stages}
     if filtered is None or not totals:
         return Board(pipeline=pipeline, columns=list(columns.values()), filters=filters)
+    now = timezone.now()
+    for card_row in _card_rows(conn, filtered, pipeline.pk, per_column):
+        column = columns.get(card_row[2])
+        if column is not None:
+            column.cards.append(_card(card_row, column.stage.time_limit_hours, now))
+    return Board(pipeline=pipeline, columns=list(columns.values()), filters=filters)
+
+
+def _card_rows(conn: Any, filtered: tuple[str, list], pipeline_id: int, per_column: int, *,
+               stage_id: int | None = None, offset: int = 0) -> list[list]:
+    """The rows of ``_cards_sql``, converted as the ORM converts them."""
     select = _card_select(conn)
-    sql, params = _cards_sql(conn, select, filtered, pipeline.pk, per_column)
+    sql, params = _cards_sql(conn, select, filtered, pipeline_id, per_column,
+                             stage_id=stage_id, offset=offset)
     with conn.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    now = timezone.now()
-    convert = select.convert
-    for row in rows:
-        column = columns.get(row[2])
-        if column is not None:
-            column.cards.append(_card(convert(list(row)), column.stage.time_limit_hours, now))
-    return Board(pipeline=pipeline, columns=list(columns.values()), filters=filters)
+    return [select.convert(list(row)) for row in rows]
 
 
 def board_column(*, user: User, pipeline: Pipeline, stage_id: Any, filters: BoardFilters,
@@ -292,11 +303,12 @@ def board_column(*, user: User, pipeline: Pipeline, stage_id: Any, filters: Boar
         stage = Stage.objects.get(pipeline=pipeline, pk=int(stage_id))
     except (Stage.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound("stage") from exc
-    count, budget = stage_totals(user=user, pipeline=pipeline, filters=filters).get(
-        stage.pk, (0, Decimal("0")))
+    conn = connections[Deal.objects.db]
+    filtered = _filtered(user, pipeline, filters)
+    count, budget = _totals(conn, filtered).get(stage.pk, (0, Decimal("0")))
     offset = max(0, int(offset))
-    rows = (_with_next_task(_open_deals(user, pipeline, filters).filter(stage=stage))
-            .order_by(*CARD_ORDER).values_list(*CARD_VALUES)[offset:offset + limit])
+    rows = _card_rows(conn, filtered, pipeline.pk, limit, stage_id=stage.pk,
+                      offset=offset) if count else []
     now = timezone.now()
     return BoardColumn(stage=stage, count=count, budget=budget, offset=offset,
                        cards=[_card(row, stage.time_limit_hours, now) for row in rows])
