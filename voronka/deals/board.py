@@ -15,11 +15,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import (
-    OuterRef,
-    QuerySet,
-    Subquery,
-)
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from voronka.accounts.models import User
@@ -31,12 +27,6 @@ from .models import Deal
 from .selectors import deal_list
 
 PAGE_SIZE = 50
-CARD_ORDER = ("-stage_entered_at", "-id")
-# What a card shows, read as plain values: a board builds hundreds of cards, and model
-# instances (a deal, its owner, its company each) cost several times more than a row.
-CARD_VALUES = ("id", "title", "stage_id", "budget", "version", "stage_entered_at",
-               "owner__full_name", "owner__email", "company_id", "company__name",
-               "next_task_text", "next_task_due", "facts_unverified")
 
 
 @dataclass(frozen=True)
@@ -145,17 +135,10 @@ def _open_deals(user: User, pipeline: Pipeline, filters: BoardFilters) -> QueryS
                      created_to=filters.created_to)
 
 
-def _with_next_task(qs: QuerySet[Deal]) -> QuerySet[Deal]:
-    from voronka.activities.models import Task
-
-    open_tasks = Task.objects.filter(deal=OuterRef("pk"), is_done=False).order_by("due_at", "id")
-    return qs.annotate(next_task_text=Subquery(open_tasks.values("text")[:1]),
-                       next_task_due=Subquery(open_tasks.values("due_at")[:1]))
-
-
 def _card(row: tuple[Any, ...], time_limit_hours: int | None,
           now: datetime.datetime) -> BoardCard:
-    """A card from a row of ``CARD_VALUES`` (a tuple: hundreds of rows, no dicts)."""
+    """A card from a row of ``_card_select`` (plain values: a board builds hundreds of cards,
+    and model instances — a deal, its owner, its company each — cost several times more)."""
     (deal_id, title, stage_id, budget, version, entered, owner_name, owner_email, company_id,
      company, task_text, due, unverified) = row[:13]
     in_stage = now - entered
@@ -178,8 +161,13 @@ def _filtered(user: User, pipeline: Pipeline, filters: BoardFilters) -> tuple[st
 
     Compiled by the ORM from ``deal_list`` (one definition of the filters and of who sees
     what), once per request; the board's two statements read it as a derived table."""
-    qs = (_open_deals(user, pipeline, filters).order_by()
-          .values_list("id", "stage_id", "budget", "stage_entered_at"))
+    return _compiled(_open_deals(user, pipeline, filters))
+
+
+def _compiled(deals: QuerySet[Deal]) -> tuple[str, list] | None:
+    """``deals`` as the derived table the board's statements read: (id, stage_id, budget,
+    stage_entered_at) and the parameters; None when it selects nothing."""
+    qs = deals.order_by().values_list("id", "stage_id", "budget", "stage_entered_at")
     try:
         sql, params = qs.query.sql_with_params()
     except EmptyResultSet:
@@ -207,8 +195,8 @@ def stage_totals(*, user: User, pipeline: Pipeline, filters: BoardFilters
 
 
 def _card_select(conn: Any) -> Select:
-    """The card's columns (``CARD_VALUES``, in that order) from the aliases of
-    ``_cards_sql``: d the deal, u its owner, c its company, t its next open task."""
+    """What a card shows, from the aliases of ``_cards_sql``: d the deal, u its owner, c its
+    company, t its next open task."""
     from voronka.accounts.models import User as Owner
     from voronka.activities.models import Task
     from voronka.crm.models import Company
@@ -315,13 +303,22 @@ def board_column(*, user: User, pipeline: Pipeline, stage_id: Any, filters: Boar
 
 
 def board_card(*, user: User, deal_id: Any) -> BoardCard:
-    """One card as the board shows it (after a move or an edit); NotFound if not visible."""
+    """One card as the board shows it (after a move or an edit), by the board's own read;
+    NotFound if not visible."""
     try:
-        row = (_with_next_task(deal_list(user=user))
-               .values_list(*CARD_VALUES, "stage__time_limit_hours").get(pk=int(deal_id)))
-    except (Deal.DoesNotExist, ValueError, TypeError) as exc:
+        deal = deal_list(user=user).filter(pk=int(deal_id))
+    except (ValueError, TypeError) as exc:
         raise NotFound("deal") from exc
-    return _card(row, row[len(CARD_VALUES)], timezone.now())
+    where = deal.values_list("pipeline_id", "stage_id", "stage__time_limit_hours").first()
+    filtered = _compiled(deal)
+    if where is None or filtered is None:
+        raise NotFound("deal")
+    pipeline_id, stage_id, time_limit_hours = where
+    rows = _card_rows(connections[Deal.objects.db], filtered, pipeline_id, 1,
+                      stage_id=stage_id)
+    if not rows:  # moved on between the two reads
+        raise NotFound("deal")
+    return _card(rows[0], time_limit_hours, timezone.now())
 
 
 def board_sources(*, user: User, pipeline: Pipeline) -> list[str]:

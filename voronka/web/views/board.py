@@ -37,7 +37,8 @@ def board(request: HttpRequest, pipeline_id: int | None = None) -> HttpResponse:
     filters = BoardFilters.from_query(request.GET)
     board = board_get(user=request.user, pipeline=pipeline, filters=filters)
     movable = can_use_pipeline(request.user, pipeline)
-    columns = BoardHtml(filters.as_query(), movable=movable).column_sections(board)
+    filter_query = filters.as_query()
+    columns = BoardHtml(filter_query, movable=movable).column_sections(board)
     if request.htmx and request.htmx.target == "board":
         return HttpResponse(columns)
     return render_with_parts(request, "web/board/board.html", {
@@ -46,7 +47,7 @@ def board(request: HttpRequest, pipeline_id: int | None = None) -> HttpResponse:
         "pipeline": pipeline,
         "pipelines": pipelines,
         "filters": filters,
-        "filter_query": filters.as_query(),
+        "filter_query": filter_query,
         "owners": user_choices(user=request.user),
         "teams": team_choices(user=request.user),
         "movable": movable,
