@@ -248,3 +248,16 @@ def test_channel_with_no_pipeline_choice(db, admin):
 def test_unknown_channel_is_404(admin):
     assert login(admin).get("/capture/channels/999999/edit/").status_code == 404
 
+
+
+def test_emptying_a_forms_fields_is_refused_not_reset(admin, form_channel):
+    """Any door: an empty field list is an error naming it, not a silent return to the
+    default form (only a new channel without ``fields`` gets the usual ones)."""
+    from voronka.capture.services import channel_update
+    from voronka.core.errors import ValidationError
+
+    before = Channel.objects.get(pk=form_channel.pk).fields
+    with pytest.raises(ValidationError) as refused:
+        channel_update(channel=Channel.objects.get(pk=form_channel.pk), actor=admin, fields=[])
+    assert "fields" in refused.value.errors
+    assert Channel.objects.get(pk=form_channel.pk).fields == before

@@ -1,4 +1,6 @@
-from voronka.capture.models import Capture
+import pytest
+
+from voronka.capture.models import Capture, Channel
 from voronka.capture.services import channel_create, channel_update
 
 from ..factories import make_deal
@@ -31,6 +33,33 @@ def test_members_limit_who_gets_leads(pipeline, admin, manager, manager2, head, 
     assert {lead(visitor, channel, i) for i in range(3)} == {manager2}
     channel_update(channel=channel, actor=admin, members=[])
     assert lead(visitor, channel, 9) == manager  # back to every manager, in turn
+
+
+def test_members_must_be_able_to_own_deals(pipeline, admin, manager, marketer):
+    """The service refuses a marketer or an inactive member (every lead would fail), on any
+    door; a member who became a marketer later is passed over."""
+    from voronka.accounts.models import Role
+    from voronka.core.errors import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        channel_create(actor=admin, name="M", kind="webhook", pipeline=pipeline,
+                       members=[marketer])
+    assert "members" in refused.value.errors
+    manager2 = type(manager).objects.create_user("gone@example.com", "x", role=Role.MANAGER,
+                                                 team=pipeline.team, is_active=False)
+    with pytest.raises(ValidationError):
+        channel_create(actor=admin, name="M", kind="webhook", pipeline=pipeline,
+                       members=[manager2])
+    assert not Channel.objects.exists()
+
+
+def test_a_member_who_became_a_marketer_is_passed_over(pipeline, admin, manager, manager2,
+                                                        visitor):
+    channel = channel_create(actor=admin, name="M", kind="webhook", pipeline=pipeline,
+                             members=[manager2])
+    manager2.role = "marketer"
+    manager2.save()
+    assert lead(visitor, channel, 1) == manager  # back to the team's managers
 
 
 def test_only_admins_and_the_teams_head_set_up_channels(pipeline, manager, head):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from voronka.core.errors import ServiceError, ValidationError
 
 from .models import Capture, Channel
-from .services import channel_create, channel_update, channel_validate
+from .services import channel_create, channel_update, channel_validate, default_fields
 
 EDITABLE = ("name", "kind", "pipeline", "is_active", "fields", "mapping", "distribution",
             "members", "source", "task_due_minutes", "success_url")
@@ -27,6 +27,9 @@ class ChannelForm(forms.ModelForm):
         data = super().clean()
         if self.errors:
             return data
+        if self.instance.pk is None and not data.get("fields"):
+            # The empty JSON box of a new channel: the usual fields of its kind.
+            data["fields"] = default_fields(data.get("kind"))
         probe = Channel(pk=self.instance.pk, key=self.instance.key or "-",
                         **{k: v for k, v in data.items() if k != "members"})
         try:

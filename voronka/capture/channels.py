@@ -22,6 +22,13 @@ CHANNEL_FIELDS = ("name", "pipeline", "is_active", "fields", "mapping", "distrib
                   "source", "task_due_minutes", "success_url")
 
 
+def default_fields(kind: str) -> list[dict[str, Any]]:
+    """The fields a new form or callback widget shows unless told otherwise."""
+    if kind == Kind.CALLBACK:
+        return list(CALLBACK_FORM)
+    return list(DEFAULT_FORM) if kind == Kind.FORM else []
+
+
 def channel_validate(channel: Channel, members: list[User] | None) -> None:
     """Check and normalise a channel's settings in place (ValidationError names fields)."""
     errors: dict[str, str] = {}
@@ -38,15 +45,17 @@ def channel_validate(channel: Channel, members: list[User] | None) -> None:
     if channel.success_url and not channel.success_url.startswith(("http://", "https://")):
         errors["success_url"] = _("Enter an http(s) address.")
     for member in members or []:
-        if member.team_id != channel.pipeline.team_id and not member.is_admin:
-            errors["members"] = _("Members must belong to the pipeline's team.")
+        # A member owns the channel's new deals: someone who may own deals (deal_create
+        # refuses the others, and every lead would fail).
+        if not member.can_write or (member.team_id != channel.pipeline.team_id
+                                    and not member.is_admin):
+            errors["members"] = _("Members must be active managers or heads of the "
+                                  "pipeline's team.")
     if errors:
         raise ValidationError(errors)
     codes = set(CustomField.objects.filter(pipeline=channel.pipeline)
                 .values_list("code", flat=True))
     if channel.kind in (Kind.FORM, Kind.CALLBACK):
-        if not channel.fields:
-            channel.fields = CALLBACK_FORM if channel.kind == Kind.CALLBACK else DEFAULT_FORM
         channel.fields = clean_form_fields(channel.fields, codes)
         channel.mapping = {}
     else:
@@ -62,11 +71,13 @@ def channel_create(*, actor: User | None, name: str, kind: str, pipeline: Pipeli
                    members: list[User] | None = None, source: str = "",
                    task_due_minutes: int = 30, success_url: str = "",
                    is_active: bool = True) -> Channel:
-    """A new capture channel with a fresh secret key."""
+    """A new capture channel with a fresh secret key; a form or callback widget without
+    ``fields`` gets the usual ones."""
     if not can_manage_pipeline(actor, pipeline):
         raise PermissionDenied(_("Only an administrator or the team's head can set up "
                                  "lead capture."))
-    channel = Channel(name=name, kind=kind, pipeline=pipeline, fields=fields or [],
+    channel = Channel(name=name, kind=kind, pipeline=pipeline,
+                      fields=default_fields(kind) if fields is None else fields,
                       mapping=mapping or {}, distribution=distribution,
                       source=(source or "").strip()[:100], task_due_minutes=task_due_minutes,
                       success_url=(success_url or "").strip(), is_active=is_active,

@@ -20,7 +20,8 @@ from .models import Channel
 def candidates(channel: Channel) -> list[User]:
     """The channel's members or, without members, the team's managers."""
     people = list(User.objects.raw(*_people_sql(channel)))
-    members = [u for u in people if u.is_member]
+    # A member who has since become a marketer may not own deals any more.
+    members = [u for u in people if u.is_member and u.can_write]
     if members:
         return members
     team_id = channel.pipeline.team_id

@@ -13,7 +13,8 @@ from voronka.core.errors import ValidationError
 from voronka.pipelines.models import CustomField, Pipeline
 from voronka.web.forms.base import PageForm
 
-from .fields import CALL_TARGETS, CALLBACK_FORM, DEFAULT_FORM, NAME_RE, TARGETS, UTM, WEBHOOK_ONLY
+from .channels import default_fields
+from .fields import CALL_TARGETS, NAME_RE, TARGETS, UTM, WEBHOOK_ONLY
 from .models import Channel
 
 Kind = Channel.Kind
@@ -102,9 +103,8 @@ class ChannelForm(PageForm):
                     .values_list("code", "name"))
 
     def _add_form_rows(self, codes: list[tuple[str, str]]) -> None:
-        current = list(self.channel.fields) if self.channel is not None else []
-        if not current:
-            current = CALLBACK_FORM if self.kind == Kind.CALLBACK else DEFAULT_FORM
+        current = (list(self.channel.fields) if self.channel is not None else []
+                   ) or default_fields(self.kind)
         specs = {spec["target"]: spec for spec in current}
         targets = [(t, str(TARGETS[t])) for t in FORM_TARGETS]
         targets += [(f"custom.{code}", name) for code, name in codes]
@@ -148,14 +148,6 @@ class ChannelForm(PageForm):
             self.rows.append({"target": target, "slug": slug, "caption": label})
 
     # -- parsed values for the services -----------------------------------------------------
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if self.kind in FORM_KINDS and not any(
-                data.get(f"show_{row['slug']}") for row in self.rows):
-            self.section_errors.append(str(_("Show at least one field.")))
-            raise forms.ValidationError(_("Show at least one field."))
-        return data
-
     def form_fields(self) -> list[dict[str, Any]]:
         data = self.cleaned_data
         return [{"name": data[f"input_{r['slug']}"].strip() or r["default_name"],

@@ -9,9 +9,9 @@ call time); a missed call sets a call-back task; an unknown number becomes conta
 task. Channels are set up in ``channels``.
 """
 
-from .channels import CHANNEL_FIELDS, channel_create, channel_update, channel_validate
+from .channels import channel_create, channel_update, channel_validate, default_fields
 from .intake import capture_receive, capture_submit
 from .processing import capture_process
 
-__all__ = ["CHANNEL_FIELDS", "capture_process", "capture_receive", "capture_submit",
-           "channel_create", "channel_update", "channel_validate"]
+__all__ = ["capture_process", "capture_receive", "capture_submit", "channel_create",
+           "channel_update", "channel_validate", "default_fields"]
