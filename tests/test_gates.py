@@ -235,6 +235,16 @@ def test_full_payment_by_default(team, manager):
     assert_moves(deal, stages, manager)
 
 
+def test_payments_larger_in_sum_than_any_one_amount(team, manager):
+    """Two payments of the largest amount: their sum has more digits than the column, read
+    (hand-written SQL on SQLite) without rounding to it."""
+    pipeline, stages, req = gated(team, kind="payment_received")
+    deal = make_deal(pipeline, manager, budget="999999999999.99")
+    payment_create(deal=deal, amount="999999999999.99", actor=manager)
+    payment_create(deal=deal, amount="999999999999.99", actor=manager)
+    assert_moves(deal, stages, manager)
+
+
 def test_zero_budget_never_satisfies_a_payment_requirement(team, manager):
     pipeline, stages, req = gated(team, kind="payment_received", payment_share="0.001")
     deal = make_deal(pipeline, manager, budget="0")

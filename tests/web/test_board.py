@@ -272,3 +272,15 @@ def test_board_page_and_its_htmx_refresh_carry_the_columns(pipeline, stages, man
     assert part.status_code == 200 and "<html" not in html
     assert html.count('<section class="column"') == len(stages)
     assert html.count('<article class="card') == 12
+
+
+def test_column_totals_larger_than_any_one_budget(pipeline, stages, manager):
+    """The column's budget sum has more digits than a budget may have."""
+    from voronka.deals.services import MONEY_MAX
+
+    for _ in range(3):
+        make_deal(pipeline, manager, budget=str(MONEY_MAX))
+    board = board_get(user=manager, pipeline=pipeline, filters=BoardFilters())
+    assert board.columns[0].budget == 3 * MONEY_MAX
+    page = login(manager).get(reverse("web:board_pipeline", args=[pipeline.pk]))
+    assert page.status_code == 200

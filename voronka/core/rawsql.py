@@ -9,11 +9,11 @@ from the models' fields and their values pass through the ORM's own converters.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Model
+from django.db.models import Model, Sum
 
 # (columns, vendor) -> positions of the columns whose values the ORM converts.
 _CONVERTED: dict[tuple, list[int]] = {}
@@ -83,3 +83,18 @@ class Columns(Select):
 
     def build(self, using: str, values: list) -> Model:
         return self.model.from_db(using, self.names, self.convert(values))
+
+
+def sum_converter(conn: Any, model: type[Model], name: str) -> Callable[[Any], Any]:
+    """For a hand-read ``SUM`` of a model's column: its value as the ORM gives ``Sum(name)``.
+    Not the column's own converter, which on SQLite rounds to the column's digits and fails
+    on a total larger than any single value may be."""
+    expression = Sum(name, output_field=model._meta.get_field(name))
+    found = conn.ops.get_db_converters(expression) + expression.get_db_converters(conn)
+
+    def convert(value: Any) -> Any:
+        for converter in found:
+            value = converter(value, expression, conn)
+        return value
+
+    return convert

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from voronka.accounts.models import User
 from voronka.core.errors import NotFound
-from voronka.core.rawsql import Select, quoted
+from voronka.core.rawsql import Select, quoted, sum_converter
 from voronka.pipelines.models import Pipeline, Stage
 
 from .models import Deal
@@ -179,13 +179,12 @@ def _totals(conn: Any, filtered: tuple[str, list] | None) -> dict[int, tuple[int
     if filtered is None:
         return {}
     sql, params = filtered
-    budget = Select(conn, [("x", Deal, "budget")])
+    total_of = sum_converter(conn, Deal, "budget")
     with conn.cursor() as cursor:
         cursor.execute(f"SELECT x.stage_id, COUNT(*), SUM(x.budget) FROM ({sql}) x"
                        f" GROUP BY x.stage_id", params)
         rows = cursor.fetchall()
-    # The sum converted as the ORM converts a DecimalField (SQLite answers a number).
-    return {stage_id: (n, budget.convert([total])[0]) for stage_id, n, total in rows}
+    return {stage_id: (n, total_of(total)) for stage_id, n, total in rows}
 
 
 def stage_totals(*, user: User, pipeline: Pipeline, filters: BoardFilters
@@ -230,7 +229,7 @@ def _cards_sql(conn: Any, select: Select, filtered: tuple[str, list], pipeline_i
     open_tasks = (f"FROM {q(Task)} n WHERE n.{q(Task, 'deal')} = d.{q(Deal, 'id')}"
                   f" AND n.{q(Task, 'is_done')} = %s"
                   f" ORDER BY n.{q(Task, 'due_at')}, n.{q(Task, 'id')} LIMIT 1")
-    if conn.features.supports_slicing_ordering_in_compound:  # PostgreSQL: LATERAL joins
+    if conn.vendor == "postgresql":  # LATERAL joins
         deals = (f"CROSS JOIN LATERAL ({firsts}) f"
                  f" JOIN {q(Deal)} d ON d.{q(Deal, 'id')} = f.id")
         next_task = (f"LEFT JOIN LATERAL (SELECT n.{q(Task, 'text')}, n.{q(Task, 'due_at')}"

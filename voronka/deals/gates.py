@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from voronka.core import events
 from voronka.core.errors import MissingFact
-from voronka.core.rawsql import Columns, quoted
+from voronka.core.rawsql import Columns, quoted, sum_converter
 from voronka.pipelines.models import CustomField, Stage, StageRequirement
 
 from .models import Deal, DealFact
@@ -232,9 +232,8 @@ def _read_layout(pipeline_id: int, deal: Deal | None):
     facts = None
     if deal is not None:
         paid = rows[0][end + 3] if rows else None
-        if paid is not None:  # converted as the ORM converts Sum("amount")
-            paid = Columns(Deal.payments.rel.related_model, "p", ["amount"], conn).convert(
-                [paid])[0]
+        if paid is not None:
+            paid = sum_converter(conn, Deal.payments.rel.related_model, "amount")(paid)
         # Only the task kinds and facts the requirements name: all that _holds asks about.
         facts = _Facts(deal, contact=bool(rows and rows[0][end + 2]),
                        tasks=done_kinds, paid=paid or Decimal("0"), facts=confirmed)
