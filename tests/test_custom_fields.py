@@ -261,3 +261,12 @@ def test_a_field_name_is_unique_in_its_pipeline_and_codes_never_collide(team, he
     assert third.code not in {"field_1", "industry_2"}
     assert len(set(CustomField.objects.filter(pipeline=pipeline)
                    .values_list("code", flat=True))) == 3
+
+
+@pytest.mark.parametrize("code", ["поле", "!!!", " - "])
+def test_a_given_code_with_nothing_usable_is_refused_naming_it(team, head, code):
+    pipeline = plain_pipeline(team, 4)
+    with pytest.raises(ValidationError) as exc:
+        custom_field_create(actor=head, pipeline=pipeline, name="Поле", kind="text", code=code)
+    assert set(exc.value.errors) == {"code"}
+    assert not CustomField.objects.filter(pipeline=pipeline).exists()

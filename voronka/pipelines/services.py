@@ -216,6 +216,8 @@ def custom_field_create(*, actor: User | None, pipeline: Pipeline, name: str, ki
         raise ValidationError({"name": _("The pipeline already has a field with this name.")})
     given = bool(code)
     code = slugify(code or name).replace("-", "_")[:60]
+    if given and not code:  # "поле", "!!!": nothing of it is a code
+        raise ValidationError({"code": _("Use Latin letters, digits and _.")})
     taken = set(pipeline.custom_fields.values_list("code", flat=True))
     if given and code in taken:
         raise ValidationError({"code": _("The pipeline already has a field with this code.")})
