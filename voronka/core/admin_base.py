@@ -28,7 +28,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from voronka.accounts.models import Role
 from voronka.core.errors import (
     GateRefused,
     MoveRefused,
@@ -41,7 +40,7 @@ from voronka.core.errors import (
 # --- who may write ------------------------------------------------------------------------
 def is_writer(user) -> bool:
     """Everyone but marketers works with deals, contacts and activities (marketers read)."""
-    return bool(user.is_active and user.is_staff and user.role != Role.MARKETER)
+    return bool(user.is_staff and user.can_write)
 
 
 # --- service refusals as form errors --------------------------------------------------------

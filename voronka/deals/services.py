@@ -107,7 +107,7 @@ def _check_linkable(actor: User | None, *, company: Company | None = None,
 
 
 def _check_owner(actor: User | None, owner: User, pipeline: Pipeline) -> None:
-    if not owner.is_active or owner.role not in (Role.MANAGER, Role.HEAD, Role.ADMIN):
+    if not owner.can_write:
         raise ValidationError({"owner": _("This user cannot own deals.")})
     if actor is None or actor.is_admin:
         return
