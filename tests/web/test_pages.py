@@ -177,6 +177,12 @@ def test_new_deal_with_company_and_contact(pipeline, manager):
     bad = client.post(reverse("web:deal_new"), {"pipeline": pipeline.pk, "title": "Вторая",
                                                 "contact_name": "Пётр", "contact_phone": "1"})
     assert bad.status_code == 422 and not Deal.objects.filter(title="Вторая").exists()
+    assert "contact_phone" in bad.context["form"].errors
+    # A bad phone without a name is an error too, not dropped.
+    bad = client.post(reverse("web:deal_new"), {"pipeline": pipeline.pk, "title": "Третья",
+                                                "contact_phone": "1"})
+    assert bad.status_code == 422 and "contact_phone" in bad.context["form"].errors
+    assert not Deal.objects.filter(title="Третья").exists()
 
 
 def test_a_known_phone_links_the_existing_contact_not_a_second_one(pipeline, manager, manager2):

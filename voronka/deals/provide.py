@@ -121,8 +121,8 @@ def deal_quick_create(*, actor: User, pipeline, title: str, budget: Any = "0",
     if (contact_phone or "").strip():
         try:
             known = contact_by_phone(user=actor, phone=normalize_phone(contact_phone))
-        except InvalidValue:
-            known = None  # contact_create below names the field
+        except InvalidValue as exc:  # with or without a contact name
+            raise ValidationError({"contact_phone": str(exc)}) from exc
     if known is not None:
         contacts.append((known, ContactRole.DECISION_MAKER))
     elif (contact_name or "").strip():
