@@ -37,10 +37,6 @@ def _limit(name: str, default: str) -> tuple[int, int]:
     return int(count), int(window or 60)
 
 
-def _ip(request: HttpRequest) -> str | None:
-    return client_ip(request)
-
-
 def _error(status: int, code: str, message: str, errors: dict | None = None,
            **headers: str) -> JsonResponse:
     body: dict[str, Any] = {"code": code, "message": message}
@@ -65,7 +61,7 @@ def _guard(request: HttpRequest, channel: Channel) -> JsonResponse | None:
     public = channel.kind in (Kind.FORM, Kind.CALLBACK)
     count, window = (_limit("VORONKA_CAPTURE_RATE_LIMIT", "30/60") if public
                      else _limit("VORONKA_CAPTURE_HOOK_RATE_LIMIT", "600/60"))
-    if count and recent_from_ip(ip=_ip(request), seconds=window,
+    if count and recent_from_ip(ip=client_ip(request), seconds=window,
                                 channel=None if public else channel) >= count:
         return _error(429, "rate_limited", _("Too many requests; try again later."),
                       Retry_After=str(window))
@@ -143,7 +139,7 @@ def form(request: HttpRequest, key: str) -> HttpResponse:
     spam = bool(str(payload.get(HONEYPOT, "")).strip())
     capture, _created = capture_submit(
         channel=channel, payload=payload, provider_id=str(payload.get(SUBMISSION, ""))[:200],
-        ip=_ip(request), meta=_meta(request), spam=spam)
+        ip=client_ip(request), meta=_meta(request), spam=spam)
     if capture.outcome == Outcome.INVALID:
         if _wants_json(request):
             return _error(422, "validation_error", _("Please correct the fields."),
@@ -177,7 +173,7 @@ def _machine(request: HttpRequest, key: str, kind: str) -> HttpResponse:
                       {"body": [_("Send a JSON object.")]})
     provider_id = request.headers.get("Idempotency-Key", "")[:200]
     capture, created = capture_submit(channel=channel, payload=payload,
-                                      provider_id=provider_id, ip=_ip(request),
+                                      provider_id=provider_id, ip=client_ip(request),
                                       meta=_meta(request))
     body = {"capture_id": capture.pk, "outcome": capture.outcome, "duplicate": not created,
             "deal_id": capture.deal_id, "contact_id": capture.contact_id,

@@ -37,8 +37,10 @@ def contact_get(*, user: User, pk: int) -> Contact:
 
 
 def contact_by_phone(*, user: User, phone: str) -> Contact | None:
-    """The contact ``user`` may see with this phone (E.164), the oldest if several."""
-    return (contact_list(user=user).filter(phones__number=phone).order_by("pk").first()
+    """The contact ``user`` may see with this phone (E.164), the oldest if several (as
+    capture's dedupe picks)."""
+    return (contact_list(user=user).filter(phones__number=phone)
+            .order_by("created_at", "id").first()
             if phone else None)
 
 
