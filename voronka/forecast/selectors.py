@@ -140,7 +140,6 @@ class MemberLine:
     owner: User
     plan: Plan | None
     won: Amount
-    at_risk_stages: list[str]
     weighted: Decimal
     at_risk: list[tuple[int, str]] = field(default_factory=list)  # (stage id, name)
 
@@ -156,8 +155,7 @@ def team_lines(pipeline: Pipeline, *, as_of: datetime.date | None = None,
             role=Role.MARKETER).order_by("full_name", "email"):
         p = build_prospect(pipeline, person, as_of=as_of, forms=forms)
         risky = [(s.id, s.name) for s in p.required.stages if s.at_risk] if p.required else []
-        out.append(MemberLine(person, p.plan, p.won, [name for _id, name in risky],
-                              p.weighted, risky))
+        out.append(MemberLine(person, p.plan, p.won, p.weighted, risky))
     return out
 
 

@@ -17,12 +17,6 @@ def pct(value: float | None, digits: int = 0) -> str:
 
 
 @register.filter
-def lookup(mapping: dict, key) -> object:
-    """{{ links.reached|lookup:stage.id }}: a dictionary's value by a variable key."""
-    return mapping.get(key, "") if mapping else ""
-
-
-@register.filter
 def money0(value) -> str:
     return "—" if value is None else number_format(value, 0, force_grouping=True)
 
