@@ -20,7 +20,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.urls import get_script_prefix, reverse
 from django.utils import formats, timezone
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
@@ -71,7 +70,7 @@ def _labels(language: str | None) -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=64)
-def board_params(filter_items: tuple[tuple[str, str], ...]) -> str:
+def _board_params(filter_items: tuple[tuple[str, str], ...]) -> str:
     """What every stage change from the board sends besides the card's version: the origin
     and the board's filters (as sorted (name, value) pairs, so the answer is cached)."""
     return urlencode({"origin": "board", "filters": urlencode(filter_items)})
@@ -87,7 +86,7 @@ class BoardHtml:
         self.language = get_language()
         self.labels = _labels(self.language)
         self.filter_query = dict(filter_query or {})
-        self.params = escape(board_params(tuple(sorted(self.filter_query.items()))))
+        self.params = escape(_board_params(tuple(sorted(self.filter_query.items()))))
         self.tz = timezone.get_current_timezone()
         self.today = timezone.localdate()
         self.date_pattern = _short_date_pattern(self.language)
@@ -215,10 +214,3 @@ class BoardHtml:
             f'data-stage="{column.stage.pk}">{self.column_cards(column, pipeline_id)}</div>\n'
             f'</section>\n'
             for column in board.columns]
-
-
-def render_card(card: BoardCard, params: str) -> SafeString:
-    """One card (after a move or an edit); ``params`` from ``board_params``."""
-    html = BoardHtml()
-    html.params = escape(params)
-    return mark_safe(html.card(card))  # every value in it is escaped

@@ -124,9 +124,11 @@ def qs(base: dict[str, str] | None = None, **params: Any) -> str:
 @register.simple_tag
 def board_card(card: Any, filter_query: dict[str, str] | None) -> str:
     """A board card (built in Python: the board renders hundreds, see web/cards.py)."""
-    from voronka.web.cards import board_params, render_card
+    from django.utils.safestring import mark_safe
 
-    return render_card(card, board_params(tuple(sorted((filter_query or {}).items()))))
+    from voronka.web.cards import BoardHtml
+
+    return mark_safe(BoardHtml(filter_query).card(card))  # every value in it is escaped
 
 
 @register.simple_tag

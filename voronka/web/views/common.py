@@ -21,7 +21,7 @@ from voronka.core import errors
 
 
 def render_with_parts(request: HttpRequest, template: str, context: dict[str, Any], *,
-                      slot: str, parts: list[str], status: int = 200) -> HttpResponse:
+                      slot: str, parts: list[str]) -> HttpResponse:
     """``template`` rendered with ``{{ slot }}`` standing for ``parts`` (trusted HTML, every
     value in it escaped), which go into the response as they are.
 
@@ -31,7 +31,7 @@ def render_with_parts(request: HttpRequest, template: str, context: dict[str, An
     marker = f"<!--{secrets.token_hex(8)}-->"
     html = render_to_string(template, {**context, slot: mark_safe(marker)}, request)
     head, tail = html.split(marker, 1)
-    return HttpResponse([head, *parts, tail], status=status)
+    return HttpResponse([head, *parts, tail])
 
 
 def web_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
