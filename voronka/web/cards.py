@@ -17,18 +17,16 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.urls import get_script_prefix, reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from voronka.deals.board import Board, BoardCard, BoardColumn
 
-from .templatetags.web_tags import CURRENCY_SIGNS, NBSP, _short_date_pattern, days
+from .templatetags.web_tags import _short_date_pattern, days, due_text, due_words, money_text
 
 _ID = 987654321
-_ONE = Decimal("1")
 
 
 @functools.lru_cache(maxsize=16)
@@ -63,9 +61,7 @@ def _labels(language: str | None) -> dict[str, str]:
         "move_aria": _("Move “%(title)s” to…"),
         "goal": escape(_("Goal")),
         "loading": escape(_("Loading…")),
-        # The relative days of a task's due time, by the number of days from today.
-        "due_days": {0: _("today %(time)s"), 1: _("tomorrow %(time)s"),
-                     -1: _("yesterday %(time)s")},
+        "due_days": due_words(),
     }
 
 
@@ -90,8 +86,6 @@ class BoardHtml:
         self.tz = timezone.get_current_timezone()
         self.today = timezone.localdate()
         self.date_pattern = _short_date_pattern(self.language)
-        self.money_sign = NBSP + CURRENCY_SIGNS.get(settings.VORONKA_CURRENCY,
-                                                    settings.VORONKA_CURRENCY)
         self.deal_a, self.deal_b, self.move_a, self.move_b = _paths(get_script_prefix())
         self._days: dict[int, str] = {}
         self._escaped: dict[str, str] = {}
@@ -99,21 +93,11 @@ class BoardHtml:
     # -- values, as the template filters of the same name show them --------------------------
 
     def money(self, value: Any) -> str:
-        """web_tags.money: whole units, grouped thousands, the currency sign."""
-        amount = value if isinstance(value, Decimal) else Decimal(str(value))
-        return f"{amount.quantize(_ONE):,}".replace(",", NBSP) + self.money_sign
+        return money_text(value if isinstance(value, Decimal) else Decimal(str(value)))
 
     def due(self, value: datetime.datetime) -> str:
-        """web_tags.due: "today 14:00", "tomorrow 10:00", "3/12/2026 12:00"."""
-        local = value.astimezone(self.tz)
-        day = local.date()
-        clock = f"{local.hour:02d}:{local.minute:02d}"
-        word = self.labels["due_days"].get((day - self.today).days)
-        if word is not None:
-            return word % {"time": clock}
-        text = (day.strftime(self.date_pattern) if self.date_pattern
-                else formats.date_format(day, "SHORT_DATE_FORMAT"))
-        return f"{text} {clock}"
+        return due_text(value.astimezone(self.tz), self.today, self.labels["due_days"],
+                        self.date_pattern)
 
     def days(self, n: int) -> str:
         text = self._days.get(n)
