@@ -34,6 +34,18 @@ def _can_act(actor: User | None, deal: Deal | None) -> None:
         raise PermissionDenied(_("You may not change this deal."))
 
 
+def can_complete_task(actor: User, task: Task) -> bool:
+    """May ``actor`` mark ``task`` done: its assignee always; anyone else who may change its
+    deal (a task without a deal: an administrator or a head)."""
+    if task.assignee_id == actor.pk:
+        return True
+    if not actor.can_write:
+        return False
+    if task.deal_id is not None:
+        return can_edit_deal(actor, task.deal)
+    return actor.is_admin or actor.is_head
+
+
 def _aware(value: datetime.datetime, field: str) -> datetime.datetime:
     if not isinstance(value, datetime.datetime):
         raise ValidationError({field: _("Enter a date and time.")})
@@ -79,10 +91,8 @@ def task_complete(*, task: Task, actor: User | None, result: str = "",
     """Mark done with its result; a done task of a kind can be the fact a stage waits for."""
     locked = Task.objects.select_for_update(of=("self",)).select_related("deal").get(
         pk=task.pk)
-    if actor is not None and locked.assignee_id != actor.pk:
-        _can_act(actor, locked.deal)
-        if locked.deal is None and not (actor.is_admin or actor.is_head):
-            raise PermissionDenied(_("You may not complete this task."))
+    if actor is not None and not can_complete_task(actor, locked):
+        raise PermissionDenied(_("You may not complete this task."))
     if locked.is_done:
         raise MoveRefused(_("The task is already done."))
     locked.is_done = True

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from voronka.accounts.selectors import user_list
-from voronka.activities.services import call_log, note_create, task_create
+from voronka.activities.services import call_log, can_complete_task, note_create, task_create
 from voronka.core import errors
 from voronka.crm.selectors import company_get, contact_get
 from voronka.deals.gates import BUILTIN_FIELDS
@@ -65,6 +65,8 @@ def _render(request: HttpRequest, deal: Deal, status: int = 200, **forms: Any) -
     stages = list(deal.pipeline.stages.order_by("position", "id"))
     here = next((i for i, s in enumerate(stages) if s.pk == deal.stage_id), 0)
     values = deal.custom_fields or {}
+    open_tasks = list(deal.tasks.filter(is_done=False).select_related("assignee")
+                      .order_by("due_at"))
     context = {
         "section": "deals",
         "deal": deal,
@@ -77,8 +79,9 @@ def _render(request: HttpRequest, deal: Deal, status: int = 200, **forms: Any) -
         "custom_values": [(cf, values.get(cf.code)) for cf in custom],
         "deal_contacts": deal.deal_contacts.select_related("contact", "contact__company")
         .prefetch_related("contact__phones", "contact__emails"),
-        "open_tasks": deal.tasks.filter(is_done=False).select_related("assignee")
-        .order_by("due_at"),
+        "open_tasks": open_tasks,
+        # The tasks whose "Done" form the reader may use (task_complete would refuse others).
+        "completable": {t.pk for t in open_tasks if can_complete_task(user, t)},
         "paid": deal.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0"),
         "ctx": {"origin": "deal", "version": str(deal.version)},
         "deal_form": forms.get("deal_form") or DealForm(deal=deal, user=user, custom=custom),
