@@ -4,7 +4,7 @@ from django.urls import include, path
 from voronka.web.views.assets import favicon
 
 urlpatterns = [
-    path("favicon.ico", favicon),
+    path("favicon.ico", favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("voronka.api.urls")),

@@ -34,12 +34,15 @@ def whose(pipeline: Pipeline, owner_id: int | None) -> dict[str, object]:
 
 def won_in_month_url(pipeline: Pipeline, owner_id: int | None, first: datetime.date,
                      as_of: datetime.date) -> str:
-    """The win moves from the first of the month to ``as_of`` (one row per win, as counted)."""
-    days = {"from": first.isoformat(), "to": as_of.isoformat()}
-    who = {"manager": owner_id} if owner_id is not None else {"team": pipeline.team_id}
+    """The win moves from the first of the month to ``as_of`` (one row per win, as counted):
+    the reports' drill-down of those filters."""
+    from voronka.analytics.query import FLOW, Filters
+
+    filters = Filters(pipeline_id=pipeline.pk, date_from=first, date_to=as_of, mode=FLOW,
+                      owner_id=owner_id,
+                      team_id=pipeline.team_id if owner_id is None else None)
     return reverse("analytics:deals") + "?" + urlencode({
-        "pipeline": pipeline.pk, **days, "mode": "flow", **who,
-        "cell": f"wonin:{days['from']}:{days['to']}"})
+        **filters.as_query(), "cell": f"wonin:{first.isoformat()}:{as_of.isoformat()}"})
 
 
 def open_url(pipeline: Pipeline, owner_id: int | None) -> str:

@@ -1,5 +1,5 @@
-"""/favicon.ico for the pages that do not name an icon (the admin, the API docs): the same
-funnel mark the layout inlines, so browsers stop logging a 404 on every page."""
+"""/favicon.ico: the funnel mark, for the layout (which names it) and for the pages that do
+not name an icon (the admin, the API docs), so browsers stop logging a 404 on every page."""
 
 from __future__ import annotations
 
