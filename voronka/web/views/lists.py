@@ -89,8 +89,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     unsorted = params.copy()
     unsorted.pop("sort", None)
     return render(request, "web/lists/deals.html", {
-        "section": "deals", "page": page, "filters": filters, "status": extra["status"],
-        "pipeline_id": extra["pipeline_id"], "extra": extra, "sort": sort,
+        "section": "deals", "page": page, "filters": filters, "extra": extra, "sort": sort,
         "stages": stage_list(user=request.user, pipeline_id=extra["pipeline_id"]),
         "closed_inputs": [
             (name, label, "" if value is None else value.isoformat(),
