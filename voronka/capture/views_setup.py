@@ -20,7 +20,7 @@ from voronka.accounts.selectors import user_list
 from voronka.core import errors
 from voronka.deals.visibility import can_manage_pipeline
 from voronka.pipelines.models import Pipeline
-from voronka.pipelines.selectors import pipeline_list
+from voronka.pipelines.selectors import pipeline_manage_list
 from voronka.web.views.common import staff_view
 
 from .forms import KIND_HELP, ChannelForm
@@ -31,8 +31,7 @@ from .services import channel_create, channel_update
 
 def _pipelines(request: HttpRequest, channel: Channel | None = None) -> list[Pipeline]:
     """The pipelines the user may send leads to (the channel's own, even if archived)."""
-    pipelines = [p for p in pipeline_list(user=request.user)
-                 if can_manage_pipeline(request.user, p)]
+    pipelines = pipeline_manage_list(user=request.user)
     if channel is not None and channel.pipeline_id not in {p.pk for p in pipelines}:
         pipelines.insert(0, channel.pipeline)
     return pipelines

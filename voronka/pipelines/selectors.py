@@ -17,6 +17,13 @@ def pipeline_list(*, user: User) -> QuerySet[Pipeline]:
     return qs.filter(team_id=user.team_id)
 
 
+def pipeline_manage_list(*, user: User) -> list[Pipeline]:
+    """The active pipelines ``user`` may set up (settings, lead capture)."""
+    from voronka.deals.visibility import can_manage_pipeline
+
+    return [p for p in pipeline_list(user=user) if can_manage_pipeline(user, p)]
+
+
 def pipeline_get(*, user: User, pk) -> Pipeline:
     try:
         return pipeline_list(user=user).prefetch_related("stages").get(pk=int(pk))

@@ -17,7 +17,12 @@ from voronka.deals.gates import requirement_label
 from voronka.deals.visibility import can_manage_pipeline
 from voronka.pipelines.lint import pipeline_lint, pipeline_lint_preview
 from voronka.pipelines.models import Pipeline
-from voronka.pipelines.selectors import pipeline_get, pipeline_list, requirement_get, stage_get
+from voronka.pipelines.selectors import (
+    pipeline_get,
+    pipeline_manage_list,
+    requirement_get,
+    stage_get,
+)
 from voronka.pipelines.services import (
     custom_field_create,
     loss_reason_create,
@@ -78,8 +83,7 @@ def _stage_fields(form: StageForm) -> dict[str, Any]:
 @require_GET
 @staff_view
 def settings_home(request: HttpRequest) -> HttpResponse:
-    pipelines = [p for p in pipeline_list(user=request.user)
-                 if can_manage_pipeline(request.user, p)]
+    pipelines = pipeline_manage_list(user=request.user)
     return render(request, "web/settings/home.html", {
         "section": "settings", "pipelines": [(p, pipeline_lint(p)) for p in pipelines]})
 
