@@ -307,7 +307,7 @@ def _process_call(capture: Capture, channel: Channel, call: CallData, quiet: _Qu
         answered=call.answered, recording_url=call.recording_url, user=user, deal=deal,
         contact=contact, provider_call_id=call.provider_call_id, **quiet.on(deal),
         event_data={"capture_id": capture.pk,
-                    "task_id": capture.task.pk if missed and capture.task else None})
+                    "task_id": capture.task.pk if missed else None})
     capture.outcome = Outcome.CREATED if created else Outcome.CALL_LOGGED
     capture.deal, capture.contact = deal, contact
     if created:
