@@ -184,6 +184,17 @@ def test_regenerate_key_stops_the_old_address(admin, form_channel):
     assert client.get(f"/capture/channels/{form_channel.pk}/key/").status_code == 405
 
 
+def test_a_leaked_key_is_replaced_even_if_other_settings_no_longer_pass(admin, form_channel):
+    """Only the key changes: settings that would not be saved today (a limit out of range)
+    do not stand in the way of replacing a leaked key, and stay as they were."""
+    Channel.objects.filter(pk=form_channel.pk).update(task_due_minutes=0)
+    old = form_channel.key
+    r = login(admin).post(f"/capture/channels/{form_channel.pk}/key/")
+    assert r.status_code == 302
+    form_channel.refresh_from_db()
+    assert form_channel.key != old and form_channel.task_due_minutes == 0
+
+
 def test_head_sets_up_own_team_only(head, other_head, pipeline, other_pipeline, form_channel,
                                     manager, other_manager):
     client = login(head)

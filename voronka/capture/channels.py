@@ -91,8 +91,8 @@ def channel_create(*, actor: User | None, name: str, kind: str, pipeline: Pipeli
 
 @transaction.atomic
 def channel_update(*, channel: Channel, actor: User | None, members: list[User] | None = None,
-                   rotate_key: bool = False, **changes: Any) -> Channel:
-    """Change a channel's settings; ``rotate_key`` issues a new secret (old URLs stop)."""
+                   **changes: Any) -> Channel:
+    """Change a channel's settings."""
     if not can_manage_pipeline(actor, channel.pipeline) or (
             "pipeline" in changes and not can_manage_pipeline(actor, changes["pipeline"])):
         raise PermissionDenied(_("Only an administrator or the team's head can set up "
@@ -102,10 +102,20 @@ def channel_update(*, channel: Channel, actor: User | None, members: list[User] 
         raise ValidationError({n: _("This field cannot be changed here.") for n in unknown})
     for name, value in changes.items():
         setattr(channel, name, value)
-    if rotate_key:
-        channel.key = secrets.token_urlsafe(24)
     channel_validate(channel, members)
     channel.save()
     if members is not None:
         channel.members.set(members)
+    return channel
+
+
+@transaction.atomic
+def channel_rotate_key(*, channel: Channel, actor: User | None) -> Channel:
+    """A new secret key: the old address and every pasted snippet stop working. Only the key
+    changes, so a leaked key can always be replaced, whatever else the settings need."""
+    if not can_manage_pipeline(actor, channel.pipeline):
+        raise PermissionDenied(_("Only an administrator or the team's head can set up "
+                                 "lead capture."))
+    channel.key = secrets.token_urlsafe(24)
+    channel.save(update_fields=["key"])
     return channel

@@ -9,9 +9,15 @@ call time); a missed call sets a call-back task; an unknown number becomes conta
 task. Channels are set up in ``channels``.
 """
 
-from .channels import channel_create, channel_update, channel_validate, default_fields
+from .channels import (
+    channel_create,
+    channel_rotate_key,
+    channel_update,
+    channel_validate,
+    default_fields,
+)
 from .intake import capture_receive, capture_submit
 from .processing import capture_process
 
 __all__ = ["capture_process", "capture_receive", "capture_submit", "channel_create",
-           "channel_update", "channel_validate", "default_fields"]
+           "channel_rotate_key", "channel_update", "channel_validate", "default_fields"]

@@ -14,7 +14,7 @@ urlpatterns = [
     path("capture/channels/new/", views_setup.channel_new, name="channel_new"),
     path("capture/channels/<int:pk>/", views.channel_detail, name="channel"),
     path("capture/channels/<int:pk>/edit/", views_setup.channel_edit, name="channel_edit"),
-    path("capture/channels/<int:pk>/key/", views_setup.channel_rotate_key,
+    path("capture/channels/<int:pk>/key/", views_setup.channel_key_rotate,
          name="channel_rotate_key"),
     path("capture/log/", views.log, name="log"),
     path("capture/log/<int:pk>/", views.capture_detail, name="capture"),

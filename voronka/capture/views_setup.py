@@ -26,7 +26,7 @@ from voronka.web.views.common import staff_view
 from .forms import KIND_HELP, ChannelForm
 from .models import Channel
 from .selectors import channel_get
-from .services import channel_create, channel_update
+from .services import channel_create, channel_rotate_key, channel_update
 
 
 def _pipelines(request: HttpRequest, channel: Channel | None = None) -> list[Pipeline]:
@@ -112,17 +112,10 @@ def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_view
-def channel_rotate_key(request: HttpRequest, pk: int) -> HttpResponse:
+def channel_key_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     """A new secret key: the old address and every pasted snippet stop working."""
-    channel = _managed(request, pk)
-    try:
-        channel_update(channel=channel, actor=request.user, rotate_key=True)
-    except errors.ValidationError as exc:
-        messages.error(request, _("The key was not changed: %(errors)s") % {
-            "errors": "; ".join(f"{name}: {' '.join(msgs)}"
-                                for name, msgs in exc.errors.items())})
-    else:
-        messages.success(request, _("A new key is issued: update the address and the "
-                                    "snippet wherever they are used."))
+    channel = channel_rotate_key(channel=_managed(request, pk), actor=request.user)
+    messages.success(request, _("A new key is issued: update the address and the "
+                                "snippet wherever they are used."))
     return redirect("capture:channel", pk=channel.pk)
 
