@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import make_pipeline
 from voronka.capture.models import Channel
 from voronka.capture.services import channel_create
 from voronka.pipelines.services import custom_field_create
@@ -42,3 +43,26 @@ def test_channel_settings_fit_a_phone(page, pipeline, head, manager, manager2, l
     page.click("form.panel button[type=submit]")
     page.wait_for_selector(".field.has-error #id_channelform_task_due_minutes")
     assert page.evaluate(OVERFLOW) <= 0
+
+
+def test_choosing_another_pipeline_offers_its_custom_fields(page, team, pipeline, head, manager):
+    custom_field_create(actor=head, pipeline=pipeline, name="Регион", kind="text", code="region")
+    other = make_pipeline(team, name="Сервис")
+    custom_field_create(actor=head, pipeline=other, name="Серийный номер", kind="text",
+                        code="serial")
+    log_in(page, head)
+    page.goto(page.base + "/capture/channels/new/?kind=form")
+    page.wait_for_selector("[name=show_custom_region]")
+    page.fill("#id_channelform_name", "Заявка с сайта")
+    page.uncheck("[name=show_email]")
+    page.select_option("#id_channelform_pipeline", str(other.pk))
+    page.wait_for_selector("[name=show_custom_serial]")
+    assert page.locator("[name=show_custom_region]").count() == 0
+    assert not page.is_checked("[name=show_email]")  # what was ticked stays ticked
+    page.check("[name=show_custom_serial]")
+    page.click("form.panel button[type=submit]")
+    page.wait_for_url("**/capture/channels/*/")
+    channel = Channel.objects.get(name="Заявка с сайта")
+    assert channel.pipeline_id == other.pk
+    assert "custom.serial" in [f["target"] for f in channel.fields]
+    assert "email" not in [f["target"] for f in channel.fields]

@@ -4,6 +4,7 @@ field-named errors, a new key, who may (others and other teams get 404)."""
 import pytest
 from django.test import Client
 
+from tests.factories import make_pipeline
 from voronka.capture.models import Channel
 from voronka.pipelines.services import custom_field_create
 
@@ -100,6 +101,35 @@ def test_webhook_mapping_is_saved_and_used(admin, pipeline, manager):
     capture = channel.captures.get()
     assert capture.contact.full_name == "Ира"
     assert capture.deal.custom_fields.get("region") == "Тверь"
+
+
+def test_choosing_another_pipeline_redraws_the_rows_with_its_custom_fields(admin, team,
+                                                                          pipeline):
+    """The rows offer the chosen pipeline's custom fields as soon as it is chosen, keeping
+    what was ticked; nothing is saved by the redraw."""
+    custom_field_create(actor=admin, pipeline=pipeline, name="Region", kind="text")
+    other = make_pipeline(team, name="Сервис")
+    custom_field_create(actor=admin, pipeline=other, name="Serial", kind="text")
+    client = login(admin)
+    html = client.get("/capture/channels/new/?kind=form").content.decode()
+    assert 'hx-vals=\'{"refresh_rows": "1"}\'' in html and 'id="channel-rows"' in html
+    assert 'name="show_custom_region"' in html and 'name="show_custom_serial"' not in html
+    r = client.post("/capture/channels/new/", base(
+        other, kind="form", refresh_rows="1", **form_rows(phone=(True, True, "Тел."))))
+    html = r.content.decode()
+    assert r.status_code == 200 and not Channel.objects.exists()
+    assert 'name="show_custom_serial"' in html and 'name="show_custom_region"' not in html
+    assert 'name="show_phone" id="id_channelform_show_phone" checked' in html
+    assert 'value="Тел."' in html and "form-errors" not in html
+
+    hook = client.post("/capture/channels/new/", base(pipeline, kind="webhook"))
+    channel = Channel.objects.get()
+    assert hook.status_code == 302
+    html = client.post(f"/capture/channels/{channel.pk}/edit/", base(
+        other, refresh_rows="1")).content.decode()
+    assert 'name="map_custom_serial"' in html and 'name="map_custom_region"' not in html
+    channel.refresh_from_db()
+    assert channel.pipeline_id == pipeline.pk
 
 
 def test_telephony_channel_offers_the_call_fields(admin, pipeline):

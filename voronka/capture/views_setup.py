@@ -52,15 +52,22 @@ def _managed(request: HttpRequest, pk: Any) -> Channel:
     return channel
 
 
-def _page(request: HttpRequest, form: ChannelForm, channel: Channel | None,
-          status: int) -> HttpResponse:
+def _refreshing(request: HttpRequest) -> bool:
+    """The form posted back only to redraw its field rows for another pipeline (its custom
+    fields differ); nothing is saved."""
+    return request.method == "POST" and "refresh_rows" in request.POST
+
+
+def _page(request: HttpRequest, form: ChannelForm, channel: Channel | None) -> HttpResponse:
+    """The settings form; a refused save answers 422 (htmx and browsers still show it)."""
+    refused = request.method == "POST" and not _refreshing(request)
     return render(request, "capture/channel_form.html", {
         "section": "capture", "form": form, "channel": channel, "kind": form.kind,
         "kind_label": Channel.Kind(form.kind).label, "kind_help": KIND_HELP[form.kind],
         "rows": [{**row, **{part: form[f"{part}_{row['slug']}"]
                             for part in ("show", "required", "label", "input", "map")
                             if f"{part}_{row['slug']}" in form.fields}}
-                 for row in form.rows]}, status=status)
+                 for row in form.rows]}, status=422 if refused else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -76,7 +83,7 @@ def channel_new(request: HttpRequest) -> HttpResponse:
                       for value, label in Channel.Kind.choices]})
     form = ChannelForm(request.POST or None, kind=kind, pipelines=pipelines,
                        candidates=_candidates(request, pipelines))
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not _refreshing(request) and form.is_valid():
         try:
             channel = channel_create(actor=request.user, kind=kind, members=form.member_users(),
                                      **form.service_kwargs())
@@ -86,7 +93,7 @@ def channel_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The channel is created: paste its address or "
                                         "snippet where the leads come from."))
             return redirect("capture:channel", pk=channel.pk)
-    return _page(request, form, None, 422 if request.method == "POST" else 200)
+    return _page(request, form, None)
 
 
 @require_http_methods(["GET", "POST"])
@@ -96,7 +103,7 @@ def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
     pipelines = _pipelines(request, channel)
     form = ChannelForm(request.POST or None, kind=channel.kind, pipelines=pipelines,
                        candidates=_candidates(request, pipelines), channel=channel)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not _refreshing(request) and form.is_valid():
         try:
             # A fresh copy: the service sets the values on it; nothing is kept if it refuses.
             channel_update(channel=Channel.objects.select_related("pipeline").get(pk=pk),
@@ -107,7 +114,7 @@ def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The channel is saved."))
             return redirect("capture:channel", pk=channel.pk)
-    return _page(request, form, channel, 422 if request.method == "POST" else 200)
+    return _page(request, form, channel)
 
 
 @require_POST
