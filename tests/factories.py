@@ -57,8 +57,9 @@ def make_pipeline(team: Team, *, name: str | None = None, stages=None, reasons=N
         {"name": "Передаю в работу", "goal": "Производство приняло заказ",
          "requirements": [{"kind": "fact_confirmed", "fact_name": "Заказ принят в работу"}]},
     ]
+    reasons = ["Дорого", "Выбрали другого"] if reasons is None else reasons
     return pipeline_create(actor=None, team=team, name=name or f"Pipeline {next(_seq)}",
-                           stages=stages, loss_reasons=reasons or ["Дорого", "Выбрали другого"])
+                           stages=stages, loss_reasons=reasons)
 
 
 def make_deal(pipeline, owner, **kw):

@@ -11,8 +11,12 @@ from voronka.deals.services import deal_correct, deal_move
 from voronka.pipelines.lint import Finding, lint_stages, pipeline_lint
 from voronka.pipelines.models import LossReason, Pipeline, Stage, StageRequirement
 from voronka.pipelines.services import (
+    custom_field_create,
+    custom_field_update,
     loss_reason_create,
+    loss_reason_update,
     pipeline_create,
+    pipeline_update,
     requirement_create,
     requirement_delete,
     stage_create,
@@ -30,7 +34,8 @@ PROCESS_NAMES = ["Договариваюсь о встрече", "Согласо
 
 
 def stages_named(names):
-    return [Stage(pk=i + 1, name=name, position=i) for i, name in enumerate(names)]
+    return [Stage(pk=i + 1, name=name, goal=f"Факт {i + 1}", position=i)
+            for i, name in enumerate(names)]
 
 
 def lint(names, *, without_requirement=(), budget=True) -> list[Finding]:
@@ -114,11 +119,11 @@ def test_pipeline_lint_reads_the_stored_funnel(team):
     StageRequirement.objects.filter(stage=first, field_name="budget").delete()
     extra = stage_create(actor=None, pipeline=pipeline, name="Думают")
     assert codes(pipeline_lint(pipeline)) == [
-        ("pocket_stage", extra.pk), ("no_exit_requirement", extra.pk),
+        ("pocket_stage", extra.pk), ("no_goal", extra.pk), ("no_exit_requirement", extra.pk),
         ("budget_not_from_first_stage", first.pk)]
     plain = plain_pipeline(team, 3)
     assert {c for c, _ in codes(pipeline_lint(plain))} == {
-        "too_few_stages", "no_exit_requirement", "budget_not_from_first_stage"}
+        "too_few_stages", "not_a_process", "no_exit_requirement", "budget_not_from_first_stage"}
 
 
 # --- pipelines ------------------------------------------------------------------------------
@@ -146,7 +151,7 @@ def test_a_bad_stage_spec_creates_no_pipeline(team):
     with pytest.raises(ValidationError) as exc:
         pipeline_create(actor=None, team=team, name="Сломанная", stages=[
             {"name": "Первый"}, {"name": "Второй", "probability": 150}])
-    assert "probability" in exc.value.errors
+    assert "stages.1.probability" in exc.value.errors
     assert not Pipeline.objects.filter(name="Сломанная").exists()
     assert not Stage.objects.exists()
 
@@ -265,3 +270,64 @@ def test_loss_reasons_are_unique_per_pipeline(team):
     assert reason.name == "Ушли к конкуренту"
     assert loss_reason_create(actor=None, pipeline=other, name="Ушли к конкуренту").pk
     assert LossReason.objects.filter(pipeline=pipeline).count() == 3
+
+
+# --- goals, process names, loss reasons (seed 003 requirements 7-8, 11-12) -------------------
+
+def test_a_stage_without_a_goal_is_flagged():
+    stages = stages_named(PROCESS_NAMES[:5])
+    stages[2].goal = "  "
+    findings = lint_stages(stages, {s.pk: 1 for s in stages}, True)
+    assert codes(findings) == [("no_goal", 3)]
+    assert PROCESS_NAMES[2] in findings[0].message["en"]
+
+
+@pytest.mark.parametrize("name", ["Встреча", "Классификация", "Отправка КП", "Оплата",
+                                  "Входящая заявка", "Qualification", "Proposal sent"])
+def test_a_stage_named_by_a_noun_is_not_a_process(name):
+    findings = lint(PROCESS_NAMES[:4] + [name, "Согласование договора"])
+    assert codes(findings) == [("not_a_process", None)]
+    assert f"“{name}”, “Согласование договора”" in findings[0].message["en"]
+
+
+@pytest.mark.parametrize("name", ["Договариваюсь о замере", "Жду оплату", "Выставляем счёт",
+                                  "Agreeing the specification", "1. Провожу демо"])
+def test_first_person_process_names_pass(name):
+    assert lint(PROCESS_NAMES[:4] + [name]) == []
+
+
+def test_a_pipeline_without_loss_reasons_is_flagged(team):
+    pipeline = make_pipeline(team, reasons=[])
+    assert codes(pipeline_lint(pipeline)) == [("no_loss_reasons", None)]
+    reason = loss_reason_create(actor=None, pipeline=pipeline, name="Дорого")
+    assert pipeline_lint(pipeline) == []
+    reason.is_active = False
+    reason.save()
+    assert codes(pipeline_lint(pipeline)) == [("no_loss_reasons", None)]
+
+
+def test_a_bad_loss_reason_names_its_line_and_creates_no_pipeline(team):
+    with pytest.raises(ValidationError) as exc:
+        pipeline_create(actor=None, team=team, name="Сломанная",
+                        loss_reasons=["Дорого", "x" * 201])
+    assert list(exc.value.errors) == ["loss_reasons.1"]
+    assert not Pipeline.objects.filter(name="Сломанная").exists()
+
+
+def test_renaming_and_retiring_need_the_pipeline_s_manager(pipeline, manager, other_head, head):
+    reason = pipeline.loss_reasons.first()
+    field = custom_field_create(actor=head, pipeline=pipeline, name="Регион", kind="text")
+    for actor in (manager, other_head):
+        with pytest.raises(PermissionDenied):
+            pipeline_update(actor=actor, pipeline=pipeline, name="X")
+        with pytest.raises(PermissionDenied):
+            loss_reason_update(actor=actor, reason=reason, is_active=False)
+        with pytest.raises(PermissionDenied):
+            custom_field_update(actor=actor, field=field, name="X")
+    assert loss_reason_update(actor=head, reason=reason, name=" Дорого ", is_active=False).name \
+        == "Дорого"
+    with pytest.raises(ValidationError) as exc:
+        loss_reason_update(actor=head, reason=reason, name="")
+    assert list(exc.value.errors) == ["name"]
+    with pytest.raises(ValidationError):
+        pipeline_update(actor=head, pipeline=pipeline, name=" ")

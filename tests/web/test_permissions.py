@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from voronka.activities.services import task_create
 from voronka.pipelines.models import StageRequirement
+from voronka.pipelines.services import custom_field_create
 
 from .conftest import login
 
@@ -32,7 +33,9 @@ def objects(pipeline, stages, manager, deal, contact, company):
     task = task_create(actor=manager, deal=deal, text="Договориться о встрече",
                        due_at=timezone.now() + datetime.timedelta(days=1))
     requirement = StageRequirement.objects.filter(stage__pipeline=pipeline).first()
-    return {"deal_id": deal.pk, "pipeline_id": pipeline.pk, "stage_id": stages[1].pk,
+    field = custom_field_create(actor=None, pipeline=pipeline, name="Region", kind="text")
+    return {"reason_id": pipeline.loss_reasons.first().pk, "field_id": field.pk,
+            "deal_id": deal.pk, "pipeline_id": pipeline.pk, "stage_id": stages[1].pk,
             "contact_id": contact.pk, "company_id": company.pk, "task_id": task.pk,
             "requirement_id": requirement.pk, "user_id": manager.pk}
 
@@ -64,6 +67,9 @@ ROUTES = {
     "company": ["company_id"],
     "pipeline_edit": ["pipeline_id"],
     "pipeline_lint": ["pipeline_id"],
+    "pipeline_rename": ["pipeline_id"],
+    "reason_edit": ["reason_id"],
+    "field_edit": ["field_id"],
     "stage_add": ["pipeline_id"],
     "stage_order": ["pipeline_id"],
     "reason_add": ["pipeline_id"],

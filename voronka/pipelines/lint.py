@@ -27,6 +27,13 @@ STATUS_PATTERNS = [
     r"^negotiations?\b", r"^in\s+progress$", r"^discussion$", r"^information\s+gathering$",
 ]
 
+# A process name says what the manager does now, first person ("Договариваюсь о встрече",
+# "Согласовываю ТЗ", seed 003 requirements 7-8): its first word is such a verb. A noun
+# ("Встреча", "Отправка КП") names an event or a place instead. English: "Agreeing …".
+PROCESS_VERB = re.compile(r"^(?:[а-яё]{2,}(?:ю|у|юсь|усь|ем|им|ём|емся|имся|ёмся)"
+                          r"|[a-z]{2,}ing)$")
+FIRST_WORD = re.compile(r"[a-zа-яё]+")
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -52,9 +59,18 @@ def _matches(patterns: list[str], name: str) -> bool:
     return any(re.search(p, text) for p in patterns)
 
 
+def _is_process(name: str) -> bool:
+    word = FIRST_WORD.search(name.strip().lower())
+    return word is None or bool(PROCESS_VERB.match(word.group()))
+
+
 def lint_stages(stages: list[Stage], requirement_counts: dict[int, int],
-                first_stage_requires_budget: bool) -> list[Finding]:
+                first_stage_requires_budget: bool, *,
+                has_loss_reasons: bool = True) -> list[Finding]:
+    """Findings for stages in funnel order; a stage without a pk (being typed) is not asked
+    for a goal yet."""
     findings: list[Finding] = []
+    nouns: list[str] = []
     n = len(stages)
     if n < MIN_STAGES:
         findings.append(Finding("too_few_stages", None, _bilingual(
@@ -74,14 +90,30 @@ def lint_stages(stages: list[Stage], requirement_counts: dict[int, int],
                 lambda: _("“%(name)s” is a status, not a process with a goal: name the stage "
                           "by what the manager achieves on it (e.g. “Согласовываю ТЗ”)."),
                 name=stage.name)))
+        elif not _is_process(stage.name):
+            nouns.append(stage.name)
+        if stage.pk is not None and not (stage.goal or "").strip():
+            findings.append(Finding("no_goal", stage.pk, _bilingual(
+                lambda: _("“%(name)s” has no goal: write down the fact that ends the stage "
+                          "(e.g. “Specification agreed”)."), name=stage.name)))
         if not requirement_counts.get(stage.pk):
             findings.append(Finding("no_exit_requirement", stage.pk, _bilingual(
                 lambda: _("“%(name)s” has no exit requirement: the move is a feeling, not a "
                           "fact. Add the fact that ends the stage."), name=stage.name)))
+    if nouns:
+        findings.append(Finding("not_a_process", None, _bilingual(
+            lambda: _("%(names)s: name each stage by what the manager is doing on it, first "
+                      "person, with its goal inside (e.g. “Arranging the first meeting”, "
+                      "“Agreeing the specification”), not by an event or a document."),
+            names=", ".join(f"“{n}”" for n in nouns))))
     if stages and not first_stage_requires_budget:
         findings.append(Finding("budget_not_from_first_stage", stages[0].pk, _bilingual(
             lambda: _("The first stage does not require the budget: count and budget matter "
                       "on every stage, so set the budget from the first one."))))
+    if not has_loss_reasons:
+        findings.append(Finding("no_loss_reasons", None, _bilingual(
+            lambda: _("The pipeline has no loss reasons, so its deals cannot be archived: "
+                      "add the reasons deals are lost for."))))
     return findings
 
 
@@ -94,7 +126,11 @@ def pipeline_lint(pipeline: Pipeline) -> list[Finding]:
         counts[stage_id] = counts.get(stage_id, 0) + 1
     first_budget = bool(stages) and reqs.filter(
         stage=stages[0], kind=StageRequirement.Kind.FIELD_FILLED, field_name="budget").exists()
-    return lint_stages(stages, counts, first_budget)
+    return lint_stages(stages, counts, first_budget, has_loss_reasons=_has_reasons(pipeline))
+
+
+def _has_reasons(pipeline: Pipeline) -> bool:
+    return pipeline.loss_reasons.filter(is_active=True).exists()
 
 
 def pipeline_lint_preview(pipeline: Pipeline, *, renames: dict[int, str] | None = None,
@@ -113,4 +149,4 @@ def pipeline_lint_preview(pipeline: Pipeline, *, renames: dict[int, str] | None 
         counts[stage_id] = counts.get(stage_id, 0) + 1
     first_budget = bool(stages) and stages[0].pk is not None and reqs.filter(
         stage=stages[0], kind=StageRequirement.Kind.FIELD_FILLED, field_name="budget").exists()
-    return lint_stages(stages, counts, first_budget)
+    return lint_stages(stages, counts, first_budget, has_loss_reasons=_has_reasons(pipeline))

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from voronka.accounts.models import Role, User
 from voronka.core.errors import NotFound
 
-from .models import Pipeline, Stage, StageRequirement
+from .models import CustomField, LossReason, Pipeline, Stage, StageRequirement
 
 
 def pipeline_list(*, user: User) -> QuerySet[Pipeline]:
@@ -56,3 +56,33 @@ def requirement_get(*, user: User, pk) -> StageRequirement:
                 .get(pk=int(pk), stage__pipeline__in=pipeline_list(user=user)))
     except (StageRequirement.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound("requirement") from exc
+
+
+def loss_reason_get(*, user: User, pk) -> LossReason:
+    """A loss reason of a pipeline the user sees; NotFound otherwise."""
+    try:
+        return (LossReason.objects.select_related("pipeline")
+                .get(pk=int(pk), pipeline__in=pipeline_list(user=user)))
+    except (LossReason.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("loss reason") from exc
+
+
+def custom_field_get(*, user: User, pk) -> CustomField:
+    """A custom field of a pipeline the user sees; NotFound otherwise."""
+    try:
+        return (CustomField.objects.select_related("pipeline")
+                .get(pk=int(pk), pipeline__in=pipeline_list(user=user)))
+    except (CustomField.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("custom field") from exc
+
+
+def stage_deal_counts(*, pipeline: Pipeline) -> dict[int, int]:
+    """Open deals per stage: the editor warns before reordering or deleting stages that
+    hold deals (a deal on a stage means the earlier stages' facts are there)."""
+    from django.db.models import Count
+
+    from voronka.deals.models import Deal
+
+    rows = (Deal.objects.filter(pipeline=pipeline, status=Deal.Status.OPEN)
+            .values("stage_id").annotate(n=Count("id")).values_list("stage_id", "n"))
+    return dict(rows)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -47,10 +49,35 @@ def pipeline_create(*, actor: User | None, team: Team, name: str,
         raise ValidationError({"name": _("The team already has a pipeline with this name.")})
     position = (Pipeline.objects.aggregate(m=Max("position"))["m"] or 0) + 1
     pipeline = Pipeline.objects.create(team=team, name=name, position=position)
-    for spec in stages or []:
-        stage_create(actor=actor, pipeline=pipeline, **spec)
-    for reason in loss_reasons or []:
-        loss_reason_create(actor=actor, pipeline=pipeline, name=reason)
+    for i, spec in enumerate(stages or []):
+        with _errors_under(f"stages.{i}"):
+            stage_create(actor=actor, pipeline=pipeline, **spec)
+    for i, reason in enumerate(loss_reasons or []):
+        with _errors_under(f"loss_reasons.{i}", whole=True):
+            loss_reason_create(actor=actor, pipeline=pipeline, name=reason)
+    return pipeline
+
+
+@contextmanager
+def _errors_under(prefix: str, *, whole: bool = False) -> Iterator[None]:
+    """Name a nested item's errors by its place ("loss_reasons.1"; "stages.0.name"), so the
+    caller's form shows them on the list they came from."""
+    try:
+        yield
+    except ValidationError as exc:
+        raise ValidationError({prefix if whole else f"{prefix}.{name}": messages
+                               for name, messages in exc.errors.items()}) from exc
+
+
+@transaction.atomic
+def pipeline_update(*, actor: User | None, pipeline: Pipeline, name: str) -> Pipeline:
+    """Rename a pipeline; its deals, stages and history stay as they are."""
+    _manage(actor, pipeline)
+    name = _name(name)
+    if Pipeline.objects.filter(team=pipeline.team_id, name=name).exclude(pk=pipeline.pk).exists():
+        raise ValidationError({"name": _("The team already has a pipeline with this name.")})
+    pipeline.name = name
+    pipeline.save(update_fields=["name"])
     return pipeline
 
 
@@ -205,15 +232,60 @@ def loss_reason_create(*, actor: User | None, pipeline: Pipeline, name: str) -> 
 
 
 @transaction.atomic
+def loss_reason_update(*, actor: User | None, reason: LossReason, name: str | None = None,
+                       is_active: bool | None = None) -> LossReason:
+    """Rename a reason, or retire it (``is_active=False``): a retired reason is no longer
+    offered when archiving, while the deals lost for it keep it in their history and
+    reports. A reason is never deleted for that reason."""
+    _manage(actor, reason.pipeline)
+    if name is not None:
+        name = _name(name)
+        if LossReason.objects.filter(pipeline=reason.pipeline_id, name=name).exclude(
+                pk=reason.pk).exists():
+            raise ValidationError({"name": _("This reason already exists.")})
+        reason.name = name
+    if is_active is not None:
+        reason.is_active = is_active
+    reason.save(update_fields=["name", "is_active"])
+    return reason
+
+
+def _clean_choices(kind: str, choices: list[str] | None) -> list[str]:
+    clean = [str(c).strip() for c in (choices or []) if str(c).strip()]
+    if kind == CustomField.Kind.CHOICE and not clean:
+        raise ValidationError({"choices": _("A choice field needs at least one choice.")})
+    return clean
+
+
+def _unique_field_name(pipeline: Pipeline, name: str, exclude: int | None = None) -> str:
+    name = _name(name)
+    others = pipeline.custom_fields.exclude(pk=exclude).values_list("name", flat=True)
+    if any(other.casefold() == name.casefold() for other in others):
+        raise ValidationError({"name": _("The pipeline already has a field with this name.")})
+    return name
+
+
+@transaction.atomic
+def custom_field_update(*, actor: User | None, field: CustomField, name: str,
+                        choices: list[str] | None = None) -> CustomField:
+    """Rename a field or change its choices. Its code and type stay: forms, imports, the
+    API and capture channels refer to the code, and stored values are of the type. A value
+    a deal already holds stays even if its choice is gone."""
+    _manage(actor, field.pipeline)
+    field.name = _unique_field_name(field.pipeline, name, exclude=field.pk)
+    if field.kind == CustomField.Kind.CHOICE:
+        field.choices = _clean_choices(field.kind, choices)
+    field.save(update_fields=["name", "choices"])
+    return field
+
+
+@transaction.atomic
 def custom_field_create(*, actor: User | None, pipeline: Pipeline, name: str, kind: str,
                         code: str = "", choices: list[str] | None = None) -> CustomField:
     _manage(actor, pipeline)
-    name = _name(name)
+    name = _unique_field_name(pipeline, name)
     if kind not in CustomField.Kind.values:
         raise ValidationError({"kind": _("Unknown field type.")})
-    if any(other.casefold() == name.casefold()
-           for other in pipeline.custom_fields.values_list("name", flat=True)):
-        raise ValidationError({"name": _("The pipeline already has a field with this name.")})
     given = bool(code)
     code = slugify(code or name).replace("-", "_")[:60]
     if given and not code:  # "поле", "!!!": nothing of it is a code
@@ -229,9 +301,7 @@ def custom_field_create(*, actor: User | None, pipeline: Pipeline, name: str, ki
             while code in taken:
                 n += 1
                 code = f"{base}_{n}"
-    clean_choices = [str(c).strip() for c in (choices or []) if str(c).strip()]
-    if kind == CustomField.Kind.CHOICE and not clean_choices:
-        raise ValidationError({"choices": _("A choice field needs at least one choice.")})
+    clean_choices = _clean_choices(kind, choices)
     position = (pipeline.custom_fields.aggregate(m=Max("position"))["m"] or 0) + 1
     return CustomField.objects.create(pipeline=pipeline, name=name, kind=kind, code=code,
                                       choices=clean_choices, position=position)

@@ -15,13 +15,38 @@ from voronka.pipelines.models import CustomField, Pipeline, StageRequirement
 from .base import PageForm
 
 
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def default_loss_reasons() -> str:
+    """The reasons a new pipeline starts with, in the user's language; edited before saving."""
+    return "\n".join(str(r) for r in (
+        _("Too expensive"), _("Chose a competitor"), _("No need"),
+        _("Could not reach the decision maker"), _("Postponed by the client"),
+        _("Stopped answering")))
+
+
 class PipelineForm(PageForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     team = forms.ChoiceField(label=_("Team (department)"))
+    loss_reasons = forms.CharField(
+        label=_("Loss reasons (one per line)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("A deal is archived only with a reason; the reports count losses by "
+                    "them."))
 
     def __init__(self, *args: Any, teams, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"loss_reasons": default_loss_reasons()})
         super().__init__(*args, **kwargs)
         self.fields["team"].choices = [(str(t.pk), t.name) for t in teams]
+
+    def reason_list(self) -> list[str]:
+        return _lines(self.cleaned_data.get("loss_reasons", ""))
+
+
+class PipelineRenameForm(PageForm):
+    name = forms.CharField(label=_("Name"), max_length=200)
 
 
 class StageForm(PageForm):
@@ -71,15 +96,20 @@ class ReasonForm(PageForm):
     name = forms.CharField(label=_("Loss reason"), max_length=200)
 
 
-class CustomFieldForm(PageForm):
+class CustomFieldEditForm(PageForm):
+    """Name and choices; the code and type of a field stay once it exists."""
+
     name = forms.CharField(label=_("Field name"), max_length=200)
-    kind = forms.ChoiceField(label=_("Type"), choices=CustomField.Kind.choices)
     choices = forms.CharField(label=_("Choices (one per line)"), required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
 
     def choice_list(self) -> list[str]:
-        return [c.strip() for c in self.cleaned_data.get("choices", "").splitlines()
-                if c.strip()]
+        return _lines(self.cleaned_data.get("choices", ""))
+
+
+class CustomFieldForm(CustomFieldEditForm):
+    kind = forms.ChoiceField(label=_("Type"), choices=CustomField.Kind.choices)
+    field_order = ["name", "kind", "choices"]
 
 
 class UserCreateForm(PageForm):

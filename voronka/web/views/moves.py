@@ -168,8 +168,7 @@ def deal_move_dialog(request: HttpRequest, deal_id: int) -> HttpResponse:
     stages = list(deal.pipeline.stages.order_by("position", "id"))
     here = next(i for i, s in enumerate(stages) if s.pk == deal.stage_id)
     return render(request, "web/deals/_move_dialog.html", {
-        "deal": deal, "ctx": ctx.hidden(), "stages": stages, "here": here,
-        "reasons": deal.pipeline.loss_reasons.filter(is_active=True)})
+        "deal": deal, "ctx": ctx.hidden(), "stages": stages, "here": here})
 
 
 @require_POST
@@ -203,7 +202,8 @@ def deal_archive_view(request: HttpRequest, deal_id: int) -> HttpResponse:
                          message=_("The deal is archived: %(reason)s.") % {
                              "reason": form.cleaned_data["reason"].name})
     context = {"deal": deal, "form": form, "ctx": ctx.hidden(),
-               "action": reverse("web:deal_archive", args=[deal.pk])}
+               "action": reverse("web:deal_archive", args=[deal.pk]),
+               "no_reasons": not reasons.exists()}
     status = 422 if request.method == "POST" else 200
     if not request.htmx:
         return render(request, "web/deals/archive_page.html", context, status=status)

@@ -18,15 +18,21 @@ from voronka.deals.visibility import can_manage_pipeline
 from voronka.pipelines.lint import pipeline_lint, pipeline_lint_preview
 from voronka.pipelines.models import Pipeline
 from voronka.pipelines.selectors import (
+    custom_field_get,
+    loss_reason_get,
     pipeline_get,
     pipeline_manage_list,
     requirement_get,
+    stage_deal_counts,
     stage_get,
 )
 from voronka.pipelines.services import (
     custom_field_create,
+    custom_field_update,
     loss_reason_create,
+    loss_reason_update,
     pipeline_create,
+    pipeline_update,
     requirement_create,
     requirement_delete,
     stage_create,
@@ -35,7 +41,15 @@ from voronka.pipelines.services import (
     stage_update,
 )
 
-from ..forms.settings import CustomFieldForm, PipelineForm, ReasonForm, RequirementForm, StageForm
+from ..forms.settings import (
+    CustomFieldEditForm,
+    CustomFieldForm,
+    PipelineForm,
+    PipelineRenameForm,
+    ReasonForm,
+    RequirementForm,
+    StageForm,
+)
 from .common import apply_errors, int_or_none, staff_view
 
 
@@ -51,7 +65,9 @@ def _editor(request: HttpRequest, pipeline: Pipeline, status: int = 200,
             **forms: Any) -> HttpResponse:
     stages = list(pipeline.stages.order_by("position", "id").prefetch_related(
         "requirements__custom_field"))
+    deal_counts = stage_deal_counts(pipeline=pipeline)
     for stage in stages:
+        stage.open_deals = deal_counts.get(stage.pk, 0)
         stage.edit_form = forms.get(f"stage_{stage.pk}") or StageForm(initial={
             "name": stage.name, "goal": stage.goal, "time_limit_hours": stage.time_limit_hours,
             "probability": stage.probability}, prefix=f"s{stage.pk}")
@@ -60,11 +76,17 @@ def _editor(request: HttpRequest, pipeline: Pipeline, status: int = 200,
         stage.req_list = [(req, requirement_label(req)) for req in stage.requirements.all()]
     return render(request, "web/settings/pipeline.html", {
         "section": "settings", "pipeline": pipeline, "stages": stages,
+        "stages_hold_deals": any(stage.open_deals for stage in stages),
         "findings": pipeline_lint(pipeline),
         "new_stage_form": forms.get("new_stage") or StageForm(prefix="new"),
         "reason_form": forms.get("reason") or ReasonForm(),
         "field_form": forms.get("field") or CustomFieldForm(),
-        "reasons": pipeline.loss_reasons.all(), "custom_fields": pipeline.custom_fields.all(),
+        "rename_form": forms.get("rename") or PipelineRenameForm(initial={"name": pipeline.name}),
+        "reasons": [(r, forms.get(f"reason_{r.pk}") or ReasonForm(
+            initial={"name": r.name}, prefix=f"lr{r.pk}")) for r in pipeline.loss_reasons.all()],
+        "custom_fields": [(f, forms.get(f"field_{f.pk}") or CustomFieldEditForm(
+            initial={"name": f.name, "choices": "\n".join(f.choices)}, prefix=f"cf{f.pk}"))
+            for f in pipeline.custom_fields.all()],
     }, status=status)
 
 
@@ -97,7 +119,8 @@ def pipeline_new(request: HttpRequest) -> HttpResponse:
         try:
             team = teams.get(pk=int(form.cleaned_data["team"]))
             pipeline = pipeline_create(actor=request.user, team=team,
-                                       name=form.cleaned_data["name"])
+                                       name=form.cleaned_data["name"],
+                                       loss_reasons=form.reason_list())
         except errors.ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -111,6 +134,22 @@ def pipeline_new(request: HttpRequest) -> HttpResponse:
 @staff_view
 def pipeline_edit(request: HttpRequest, pipeline_id: int) -> HttpResponse:
     return _editor(request, _managed(request, pipeline_id))
+
+
+@require_POST
+@staff_view
+def pipeline_rename(request: HttpRequest, pipeline_id: int) -> HttpResponse:
+    pipeline = _managed(request, pipeline_id)
+    form = PipelineRenameForm(request.POST)
+    if form.is_valid():
+        try:
+            pipeline_update(actor=request.user, pipeline=pipeline,
+                            name=form.cleaned_data["name"])
+        except errors.ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return _saved(request, pipeline, _("The pipeline is renamed."))
+    return _editor(request, pipeline, status=422, rename=form)
 
 
 @require_GET
@@ -250,3 +289,42 @@ def field_add(request: HttpRequest, pipeline_id: int) -> HttpResponse:
         else:
             return _saved(request, pipeline, _("The field is added."))
     return _editor(request, pipeline, status=422, field=form)
+
+
+@require_POST
+@staff_view
+def reason_edit(request: HttpRequest, reason_id: int) -> HttpResponse:
+    """Rename a loss reason, or retire / restore it (``active`` = 0 / 1)."""
+    reason = loss_reason_get(user=request.user, pk=reason_id)
+    pipeline = _managed(request, reason.pipeline_id)
+    if request.POST.get("active") in ("0", "1"):
+        active = request.POST["active"] == "1"
+        loss_reason_update(actor=request.user, reason=reason, is_active=active)
+        return _saved(request, pipeline, _("The loss reason is offered again.") if active
+                      else _("The loss reason is retired: no longer offered when archiving."))
+    form = ReasonForm(request.POST, prefix=f"lr{reason.pk}")
+    if form.is_valid():
+        try:
+            loss_reason_update(actor=request.user, reason=reason, name=form.cleaned_data["name"])
+        except errors.ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return _saved(request, pipeline, _("The loss reason is saved."))
+    return _editor(request, pipeline, status=422, **{f"reason_{reason.pk}": form})
+
+
+@require_POST
+@staff_view
+def field_edit(request: HttpRequest, field_id: int) -> HttpResponse:
+    field = custom_field_get(user=request.user, pk=field_id)
+    pipeline = _managed(request, field.pipeline_id)
+    form = CustomFieldEditForm(request.POST, prefix=f"cf{field.pk}")
+    if form.is_valid():
+        try:
+            custom_field_update(actor=request.user, field=field, name=form.cleaned_data["name"],
+                                choices=form.choice_list())
+        except errors.ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return _saved(request, pipeline, _("The field is saved."))
+    return _editor(request, pipeline, status=422, **{f"field_{field.pk}": form})
