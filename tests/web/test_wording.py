@@ -9,7 +9,12 @@ from voronka.activities.wording import check_task_wording
     ("Созвон", ("созвон",)),
     ("созвониться с Иваном", ("созвон",)),
     ("Мониторинг тендера", ("мониторинг",)),
-    ("Выяснить что решили", ("выяснить",)),
+    ("Выяснить что решили", ("выяснить", "что решили")),
+    ("Мониторить ситуацию", ("мониторинг",)),
+    ("Спросить, что решили", ("что решили", "спросить")),
+    ("Что надумали?", ("что решили",)),
+    ("Побеспокоить клиента", ("побеспокоить",)),
+    ("Find out what the client decided", ("find out", "what they decided")),
     ("Выйти на ЛПР", ("выйти на ЛПР",)),
     ("Получить обратную связь по КП", ("обратная связь",)),
     ("Проинформировать о скидке", ("проинформировать",)),
@@ -37,5 +42,6 @@ def test_neutral_wording_neither_warns_nor_praises(text):
 
 
 def test_yo_and_case_do_not_matter():
-    assert check_task_wording("ВЫЯСНИТЬ, что решили").process_words == ("выяснить",)
+    assert check_task_wording("ВЫЯСНИТЬ, что решИли").process_words == ("выяснить",
+                                                                         "что решили")
     assert check_task_wording("Договорится о звонке").aims_at_agreement  # a common typo

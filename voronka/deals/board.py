@@ -135,19 +135,27 @@ def _open_deals(user: User, pipeline: Pipeline, filters: BoardFilters) -> QueryS
                      created_to=filters.created_to)
 
 
+def stage_clock(entered: datetime.datetime, time_limit_hours: int | None,
+                now: datetime.datetime) -> tuple[int, bool]:
+    """Whole days a deal has been on its stage, and whether the stage's time limit is past
+    (the board's cards and the deal page)."""
+    in_stage = now - entered
+    return (max(0, in_stage.days),
+            bool(time_limit_hours) and in_stage > datetime.timedelta(hours=time_limit_hours))
+
+
 def _card(row: tuple[Any, ...], time_limit_hours: int | None,
           now: datetime.datetime) -> BoardCard:
     """A card from a row of ``_card_select`` (plain values: a board builds hundreds of cards,
     and model instances — a deal, its owner, its company each — cost several times more)."""
     (deal_id, title, stage_id, budget, version, entered, owner_name, owner_email, company_id,
      company, task_text, due, unverified) = row[:13]
-    in_stage = now - entered
+    days, over = stage_clock(entered, time_limit_hours, now)
     return BoardCard(
         deal=CardDeal(deal_id, title, stage_id, budget, version, entered,
                       owner_name or owner_email, company_id, company or "", unverified),
-        days_in_stage=max(0, in_stage.days),
-        over_time_limit=bool(time_limit_hours)
-        and in_stage > datetime.timedelta(hours=time_limit_hours),
+        days_in_stage=days,
+        over_time_limit=over,
         next_task_text=task_text,
         next_task_due=due,
         task_overdue=due is not None and due < now,

@@ -321,7 +321,7 @@ def deal_correct(
     at: datetime | None = None,
 ) -> Transition:
     """An administrator's backward correction of a mistaken move: audited, with a reason."""
-    if actor is None or not actor.is_admin:
+    if actor is None or not actor.is_admin:  # see visibility.can_correct_deal
         raise PermissionDenied(_("Only an administrator can correct a deal's stage."))
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the stage is corrected.")})

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 
 from voronka.accounts.models import User
 from voronka.core.errors import NotFound
 from voronka.core.models import FieldChange
-from voronka.pipelines.models import Pipeline, Stage
+from voronka.pipelines.models import CustomField, Pipeline, Stage, StageRequirement
 
 from . import gates
-from .models import Deal, Transition
+from .models import Deal, DealFact, Transition
 from .visibility import deal_scope_q, pipeline_deal_scope_q
 
 Moment = datetime.date | datetime.datetime
@@ -105,19 +106,25 @@ class ChecklistItem:
     kind: str
     label: str
     done: bool
+    fact: DealFact | None = None  # a confirmed fact: who vouched for it, when, on what
 
 
 def deal_exit_checklist(*, deal: Deal) -> list[ChecklistItem]:
     """The current stage's exit requirements with what is done and what is missing."""
     stage = Stage.objects.get(pk=deal.stage_id)
-    return [ChecklistItem(stage.pk, req.pk, req.kind, gates.requirement_label(req), ok)
-            for _stage, req, ok in gates.checklist(deal, [stage])]
+    items = gates.checklist(deal, [stage])
+    facts = {}
+    if any(req.kind == StageRequirement.Kind.FACT_CONFIRMED for _s, req, _ok in items):
+        facts = {f.requirement_id: f for f in deal.facts.select_related("confirmed_by")}
+    return [ChecklistItem(stage.pk, req.pk, req.kind, gates.requirement_label(req), ok,
+                          facts.get(req.pk))
+            for _stage, req, ok in items]
 
 
 @dataclass(frozen=True)
 class TimelineEntry:
     at: datetime.datetime
-    kind: str  # transition, task, task_done, note, call, payment, change
+    kind: str  # transition, task, task_done, note, call, fact, payment, change
     user: str
     summary: dict[str, Any]
 
@@ -147,6 +154,9 @@ def deal_timeline(*, user: User, deal: Deal) -> list[TimelineEntry]:
             "direction": call.direction, "phone": call.phone, "answered": call.answered,
             "duration_seconds": call.duration_seconds, "stage": str(call.stage or ""),
             "recording_url": call.recording_url}))
+    for fact in deal.facts.select_related("confirmed_by", "requirement"):
+        entries.append(TimelineEntry(fact.confirmed_at, "fact", str(fact.confirmed_by), {
+            "fact": fact.requirement.fact_name, "comment": fact.comment}))
     for payment in deal.payments.select_related("created_by"):
         entries.append(TimelineEntry(payment.created_at, "payment", str(payment.created_by or ""),
                                      {"amount": payment.amount, "paid_on": payment.paid_on,
@@ -170,3 +180,51 @@ def transition_list(*, user: User, deal: Deal | None = None,
     if pipeline_id:
         qs = qs.filter(pipeline_id=pipeline_id)
     return qs.select_related("from_stage", "to_stage", "by")
+
+
+@dataclass(frozen=True)
+class DealPage:
+    """Everything the deal page shows about a deal, read for one user."""
+
+    stages: list[Stage]
+    here: int  # the current stage's index in ``stages``
+    custom_fields: list[CustomField]
+    custom_values: list[tuple[CustomField, Any]]
+    checklist: list[ChecklistItem]
+    timeline: list[TimelineEntry]
+    deal_contacts: list[Any]
+    open_tasks: list[Any]
+    completable: set[int]  # open tasks whose "Done" the reader may use
+    paid: Decimal
+    days_in_stage: int
+    over_time_limit: bool
+    can_edit: bool
+    can_correct: bool
+
+
+def deal_page(*, user: User, deal: Deal, now: datetime.datetime) -> DealPage:
+    from voronka.activities.services import can_complete_task
+    from voronka.pipelines.selectors import custom_field_list
+
+    from .board import stage_clock
+    from .visibility import can_correct_deal, can_edit_deal
+
+    custom = custom_field_list(pipeline_id=deal.pipeline_id)
+    stages = list(deal.pipeline.stages.order_by("position", "id"))
+    here = next((i for i, s in enumerate(stages) if s.pk == deal.stage_id), 0)
+    values = deal.custom_fields or {}
+    open_tasks = list(deal.tasks.filter(is_done=False).select_related("assignee")
+                      .order_by("due_at"))
+    days, over = stage_clock(deal.stage_entered_at, deal.stage.time_limit_hours, now)
+    return DealPage(
+        stages=stages, here=here, custom_fields=custom,
+        custom_values=[(cf, values.get(cf.code)) for cf in custom],
+        checklist=deal_exit_checklist(deal=deal) if deal.is_open else [],
+        timeline=deal_timeline(user=user, deal=deal),
+        deal_contacts=list(deal.deal_contacts.select_related("contact", "contact__company")
+                           .prefetch_related("contact__phones", "contact__emails")),
+        open_tasks=open_tasks,
+        completable={t.pk for t in open_tasks if can_complete_task(user, t)},
+        paid=deal.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0"),
+        days_in_stage=days, over_time_limit=deal.is_open and over,
+        can_edit=can_edit_deal(user, deal), can_correct=can_correct_deal(user, deal))

@@ -61,6 +61,11 @@ def can_edit_deal(user: User | None, deal) -> bool:
         deal.pipeline.team_id == user.team_id or deal.owner.team_id == user.team_id)
 
 
+def can_correct_deal(user: User | None, deal) -> bool:
+    """Only an administrator moves a deal back, to fix a mistaken move (audited)."""
+    return bool(user is not None and user.is_admin and deal.is_open)
+
+
 def can_manage_pipeline(user: User | None, pipeline) -> bool:
     if user is None or user.is_admin:
         return True

@@ -67,6 +67,11 @@ def loss_reason_get(*, user: User, pk) -> LossReason:
         raise NotFound("loss reason") from exc
 
 
+def custom_field_list(*, pipeline_id: int) -> list[CustomField]:
+    """A pipeline's custom fields in their order (the caller has checked the pipeline)."""
+    return list(CustomField.objects.filter(pipeline_id=pipeline_id))
+
+
 def custom_field_get(*, user: User, pk) -> CustomField:
     """A custom field of a pipeline the user sees; NotFound otherwise."""
     try:

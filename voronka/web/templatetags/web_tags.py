@@ -13,6 +13,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from voronka.activities.wording import check_task_wording
+
 register = template.Library()
 
 CURRENCY_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸", "BYN": "Br", "UAH": "₴"}
@@ -177,3 +179,10 @@ def timedelta_days(seconds: int | None) -> str:
     if seconds >= 3600:
         return ngettext("%(n)d hour", "%(n)d hours", seconds // 3600) % {"n": seconds // 3600}
     return ngettext("%(n)d minute", "%(n)d minutes", seconds // 60) % {"n": seconds // 60}
+
+
+@register.filter
+def plans_a_process(text: str) -> bool:
+    """A task worded as a process ("созвон", "мониторинг"), not as an agreement (seed 003 §7):
+    marked on saved tasks, so the head of sales can review them."""
+    return check_task_wording(text).warn

@@ -4,11 +4,9 @@ bad input re-renders the page with the form's errors."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,22 +14,27 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from voronka.accounts.selectors import user_list
-from voronka.activities.services import call_log, can_complete_task, note_create, task_create
+from voronka.activities.services import call_log, note_create, task_create
 from voronka.core import errors
 from voronka.crm.selectors import company_get, contact_get
 from voronka.deals.gates import BUILTIN_FIELDS
 from voronka.deals.models import Deal
 from voronka.deals.provide import FactInputs, deal_facts_provide, deal_quick_create
-from voronka.deals.selectors import deal_exit_checklist, deal_get, deal_timeline
+from voronka.deals.selectors import deal_get, deal_page
 from voronka.deals.services import (
     deal_contact_detach,
     deal_fact_confirm,
     deal_update,
     payment_create,
 )
-from voronka.deals.visibility import can_edit_deal, can_use_pipeline
+from voronka.deals.visibility import can_use_pipeline
 from voronka.pipelines.models import CustomField
-from voronka.pipelines.selectors import pipeline_get, pipeline_list, requirement_get
+from voronka.pipelines.selectors import (
+    custom_field_list,
+    pipeline_get,
+    pipeline_list,
+    requirement_get,
+)
 
 from ..forms.deals import (
     CallForm,
@@ -46,10 +49,6 @@ from ..forms.deals import (
 from .common import apply_errors, web_view, writer_view
 
 
-def _custom(deal: Deal) -> list[CustomField]:
-    return list(CustomField.objects.filter(pipeline_id=deal.pipeline_id))
-
-
 def _field_labels(custom: list[CustomField]) -> dict[str, str]:
     labels = {name: str(label) for name, (label, _check) in BUILTIN_FIELDS.items()}
     labels.update({"owner": _("Owner"), "contacts": _("Contacts"), "stage": _("Stage"),
@@ -60,31 +59,19 @@ def _field_labels(custom: list[CustomField]) -> dict[str, str]:
 
 
 def _render(request: HttpRequest, deal: Deal, status: int = 200, **forms: Any) -> HttpResponse:
-    user = request.user
-    custom = _custom(deal)
-    stages = list(deal.pipeline.stages.order_by("position", "id"))
-    here = next((i for i, s in enumerate(stages) if s.pk == deal.stage_id), 0)
-    values = deal.custom_fields or {}
-    open_tasks = list(deal.tasks.filter(is_done=False).select_related("assignee")
-                      .order_by("due_at"))
+    user, now = request.user, timezone.now()
+    page = deal_page(user=user, deal=deal, now=now)
     context = {
-        "section": "deals",
-        "deal": deal,
-        "stages": stages,
-        "here": here,
-        "can_edit": can_edit_deal(user, deal),
-        "checklist": deal_exit_checklist(deal=deal) if deal.is_open else [],
-        "timeline": deal_timeline(user=user, deal=deal),
-        "field_labels": _field_labels(custom),
-        "custom_values": [(cf, values.get(cf.code)) for cf in custom],
-        "deal_contacts": deal.deal_contacts.select_related("contact", "contact__company")
-        .prefetch_related("contact__phones", "contact__emails"),
-        "open_tasks": open_tasks,
-        # The tasks whose "Done" form the reader may use (task_complete would refuse others).
-        "completable": {t.pk for t in open_tasks if can_complete_task(user, t)},
-        "paid": deal.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0"),
+        "section": "deals", "deal": deal, "page": page, "now": now,
+        # The names the page's templates (and the tasks' partial) have always read:
+        "stages": page.stages, "here": page.here, "can_edit": page.can_edit,
+        "checklist": page.checklist, "timeline": page.timeline,
+        "custom_values": page.custom_values, "deal_contacts": page.deal_contacts,
+        "open_tasks": page.open_tasks, "completable": page.completable, "paid": page.paid,
+        "field_labels": _field_labels(page.custom_fields),
         "ctx": {"origin": "deal", "version": str(deal.version)},
-        "deal_form": forms.get("deal_form") or DealForm(deal=deal, user=user, custom=custom),
+        "deal_form": forms.get("deal_form") or DealForm(deal=deal, user=user,
+                                                        custom=page.custom_fields),
         "task_form": forms.get("task_form") or TaskForm(user=user),
         "note_form": forms.get("note_form") or NoteForm(),
         "payment_form": forms.get("payment_form") or PaymentForm(),
@@ -92,7 +79,6 @@ def _render(request: HttpRequest, deal: Deal, status: int = 200, **forms: Any) -
         "contact_form": forms.get("contact_form") or ContactAttachForm(user=user),
         "company_form": forms.get("company_form") or CompanySetForm(user=user),
         "active_pane": forms.get("active_pane", "task"),
-        "now": timezone.now(),
     }
     return render(request, "web/deals/detail.html", context, status=status)
 
@@ -112,7 +98,8 @@ def deal_detail(request: HttpRequest, deal_id: int) -> HttpResponse:
 @web_view
 def deal_edit(request: HttpRequest, deal_id: int) -> HttpResponse:
     deal = deal_get(user=request.user, pk=deal_id)
-    form = DealForm(request.POST, deal=deal, user=request.user, custom=_custom(deal))
+    form = DealForm(request.POST, deal=deal, user=request.user,
+                    custom=custom_field_list(pipeline_id=deal.pipeline_id))
     if form.is_valid():
         changes = form.changes()
         try:
@@ -168,7 +155,8 @@ def deal_confirm(request: HttpRequest, deal_id: int, requirement_id: int) -> Htt
     if requirement.stage.pipeline_id != deal.pipeline_id:
         raise errors.NotFound("requirement")
     try:
-        deal_fact_confirm(deal=deal, requirement=requirement, actor=request.user)
+        deal_fact_confirm(deal=deal, requirement=requirement, actor=request.user,
+                          comment=request.POST.get("comment", ""))
     except errors.ValidationError as exc:
         messages.error(request, exc.message)
         return redirect("web:deal", deal_id=deal.pk)
