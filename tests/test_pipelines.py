@@ -331,3 +331,20 @@ def test_renaming_and_retiring_need_the_pipeline_s_manager(pipeline, manager, ot
     assert list(exc.value.errors) == ["name"]
     with pytest.raises(ValidationError):
         pipeline_update(actor=head, pipeline=pipeline, name=" ")
+
+
+@pytest.mark.parametrize("name", ["Отказ", "Отказались", "Проиграна", "Lost"])
+def test_a_stage_for_lost_deals_is_flagged(name):
+    findings = lint(PROCESS_NAMES[:4] + [name])
+    assert codes(findings) == [("loss_stage", 5)]
+    assert "archived" in findings[0].message["en"]
+
+
+def test_two_stages_of_one_name_are_refused(pipeline, stages, head):
+    with pytest.raises(ValidationError) as exc:
+        stage_create(actor=head, pipeline=pipeline, name=f"  {stages[1].name.upper()} ")
+    assert list(exc.value.errors) == ["name"]
+    with pytest.raises(ValidationError):
+        stage_update(actor=head, stage=stages[0], name=stages[1].name)
+    assert stage_update(actor=head, stage=stages[0], name=stages[0].name).name == stages[0].name
+    assert pipeline.stages.count() == len(stages)

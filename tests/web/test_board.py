@@ -121,6 +121,10 @@ def test_drag_forward_with_missing_facts_opens_the_dialog_then_moves(pipeline, s
     assert response.status_code == 200 and response["HX-Retarget"] == "#modal"
     deal.refresh_from_db()
     assert deal.budget == Decimal("150000.00") and deal.stage_id == stages[0].pk
+    # Nothing filled while a fact still blocks: the dialog says so.
+    response = _hx_post(client, reverse("web:deal_facts", args=[deal.pk]), {
+        "to_stage": stages[1].pk, "version": deal.version, "origin": "board", "filters": ""})
+    assert response.status_code == 422 and "Nothing was filled in" in response.content.decode()
     done_task(deal, manager)
     # Now the move completes; the answer updates the board in place.
     response = _hx_post(client, reverse("web:deal_facts", args=[deal.pk]), {
@@ -192,6 +196,7 @@ def test_stale_card_gets_a_conflict(pipeline, stages, manager):
 
 def test_archive_needs_a_reason(pipeline, stages, manager):
     deal = make_deal(pipeline, manager)
+    make_deal(pipeline, manager, budget="2500")  # stays: the board's total is this one
     client = login(manager)
     url = reverse("web:deal_archive", args=[deal.pk])
     assert "Дорого" in client.get(url, HTTP_HX_REQUEST="true").content.decode()
@@ -201,7 +206,11 @@ def test_archive_needs_a_reason(pipeline, stages, manager):
     response = _hx_post(client, url, {"version": deal.version, "origin": "board",
                                       "reason": reason.pk, "comment": "Нашли дешевле"})
     assert response.status_code == 200
-    assert f'id="card-{deal.pk}" hx-swap-oob="delete"' in response.content.decode()
+    html = response.content.decode()
+    assert f'id="card-{deal.pk}" hx-swap-oob="delete"' in html
+    summary = html[html.index('id="board-summary"'):]
+    assert summary.startswith('id="board-summary" hx-swap-oob="true">')
+    assert "<b>1</b> open deal · <b>2\xa0500\xa0₽</b>" in summary
     deal.refresh_from_db()
     assert deal.status == "lost" and deal.loss_reason == reason
     assert deal.loss_comment == "Нашли дешевле"

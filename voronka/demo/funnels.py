@@ -91,7 +91,7 @@ B2B = FunnelSpec(
                   (_req("field_filled", field_name="budget"),
                    _req("task_completed", task_kind="meeting")),
                   14 * DAY, 10, 12.0, 0.55,
-                  ("meeting", "Договориться о первой встрече с {contact}",
+                  ("meeting", "Договориться о первой встрече — {contact}",
                    "Встреча проведена, потребность выявлена"), 2.2, 4.0),
         StageSpec("Согласовываю ТЗ", "ТЗ согласовано с клиентом",
                   (_req("fact_confirmed", fact_name="ТЗ согласовано"),),

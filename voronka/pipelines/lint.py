@@ -20,6 +20,9 @@ POCKET_PATTERNS = [
     r"\bthinking\b", r"\bunsorted\b", r"\bbacklog\b", r"\bon\s+hold\b", r"\blater\b",
     r"\bparking\b",
 ]
+# A stage for lost deals: a loss is an archive with a reason, not a place in the funnel.
+LOSS_PATTERNS = [r"^отказ", r"^проигр", r"^потерян", r"^слит", r"^lost\b", r"^closed[\s-]+lost\b",
+                 r"^rejected\b"]
 # Status names: they say where the deal is, not which fact the stage aims at ("Этапы-статусы").
 STATUS_PATTERNS = [
     r"^переговоры\b", r"уточнение\s+информации", r"^в\s+процессе$", r"^обсуждение$",
@@ -80,7 +83,12 @@ def lint_stages(stages: list[Stage], requirement_counts: dict[int, int],
             lambda: _("%(n)d stages: a working funnel has 4 to 7; merge stages whose facts "
                       "come together."), n=n)))
     for stage in stages:
-        if _matches(POCKET_PATTERNS, stage.name):
+        if _matches(LOSS_PATTERNS, stage.name):
+            findings.append(Finding("loss_stage", stage.pk, _bilingual(
+                lambda: _("“%(name)s” keeps lost deals on a stage: a lost deal is archived with "
+                          "its reason, so the funnel's numbers count only live deals."),
+                name=stage.name)))
+        elif _matches(POCKET_PATTERNS, stage.name):
             findings.append(Finding("pocket_stage", stage.pk, _bilingual(
                 lambda: _("“%(name)s” is a pocket: a place to store deals, with no goal for "
                           "the manager. Decide whether to work the deal; if so, put it on a "

@@ -114,6 +114,7 @@ def stage_create(*, actor: User | None, pipeline: Pipeline, name: str, goal: str
                                   "time_limit_hours": time_limit_hours})
     stages = list(Stage.objects.select_for_update().filter(pipeline=pipeline)
                   .order_by("position", "id"))
+    _unique_stage_name(stages, fields["name"])
     index = len(stages) if position is None else max(0, min(position, len(stages)))
     stage = Stage(pipeline=pipeline, position=index, **fields)
     stages.insert(index, stage)
@@ -122,6 +123,12 @@ def stage_create(*, actor: User | None, pipeline: Pipeline, name: str, goal: str
     for spec in requirements or []:
         requirement_create(actor=actor, stage=stage, **spec)
     return stage
+
+
+def _unique_stage_name(stages: list[Stage], name: str, exclude: int | None = None) -> None:
+    """Two stages of one name make the board, the stage bar and "Move to…" ambiguous."""
+    if any(s.name.casefold() == name.casefold() for s in stages if s.pk != exclude):
+        raise ValidationError({"name": _("The pipeline already has a stage with this name.")})
 
 
 def _renumber(stages: list[Stage]) -> None:
@@ -137,7 +144,11 @@ def stage_update(*, actor: User | None, stage: Stage, **changes: Any) -> Stage:
     unknown = set(changes) - {"name", "goal", "time_limit_hours", "probability"}
     if unknown:
         raise ValidationError({n: _("This field cannot be changed here.") for n in unknown})
-    for name, value in _clean_stage_fields(changes).items():
+    fields = _clean_stage_fields(changes)
+    if "name" in fields:
+        _unique_stage_name(list(Stage.objects.filter(pipeline=stage.pipeline_id)),
+                           fields["name"], exclude=stage.pk)
+    for name, value in fields.items():
         setattr(stage, name, value)
     stage.save()
     return stage

@@ -4,6 +4,8 @@ method makes (missing facts, backward, closed, concurrent change) become dialogs
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -74,6 +76,9 @@ def _done(request: HttpRequest, ctx: _Ctx, deal: Deal, *, from_stage_id: int,
     card = board_card(user=request.user, deal_id=deal.pk) if deal.is_open else None
     response = render(request, "web/board/_moved.html", {
         "deal_id": deal.pk, "card": card, "heads": heads,
+        # The toolbar's total of the whole board: a win or a loss leaves it.
+        "count": sum(count for count, _total in totals.values()),
+        "budget": sum((total for _count, total in totals.values()), Decimal(0)),
         "pipeline": deal.pipeline, "filter_query": ctx.filters.as_query()})
     reswap(response, "none")
     trigger(response, "closeModal")
@@ -141,11 +146,15 @@ def deal_facts(request: HttpRequest, deal_id: int) -> HttpResponse:
     if request.method == "GET":
         return _facts_dialog(request, ctx, deal)
     to_stage_id = None if ctx.target == WIN else int_or_none(ctx.target)
-    form = FactsForm(request.POST, deal=deal, user=request.user,
-                     blockers=move_blockers(deal=deal, to_stage_id=to_stage_id))
+    blockers = move_blockers(deal=deal, to_stage_id=to_stage_id)
+    form = FactsForm(request.POST, deal=deal, user=request.user, blockers=blockers)
     if not form.is_valid():
         return _facts_dialog(request, ctx, deal, form, status=422)
     inputs = form.inputs()
+    if inputs.is_empty() and blockers:
+        form.add_error(None, _("Nothing was filled in: fill in or tick the facts above, or "
+                               "cancel the move."))
+        return _facts_dialog(request, ctx, deal, form, status=422)
     if not inputs.is_empty():
         try:
             deal = deal_facts_provide(deal=deal, actor=request.user, inputs=inputs,
