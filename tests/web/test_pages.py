@@ -124,12 +124,22 @@ def test_bad_phone_in_call_form_names_the_field(pipeline, deal, manager):
 def test_task_done_one_click_with_result(pipeline, deal, manager):
     task = task_create(actor=manager, deal=deal, text="Договориться о встрече",
                        due_at=timezone.now() - datetime.timedelta(hours=1))
+    task_create(actor=manager, deal=deal, text="Договориться о демо",
+                due_at=timezone.now() - datetime.timedelta(hours=2))
     client = login(manager)
     page = client.get(reverse("web:task_list")).content.decode()
     assert 'id="tasks-overdue"' in page and "Договориться о встрече" in page
+    assert '<span id="nav-overdue" class="pill pill-danger"' in page
+    assert 'id="tasks-count-overdue" class="pill pill-danger">2<' in page
     response = client.post(reverse("web:task_done", args=[task.pk]),
-                           {"result": "Встреча в пятницу"}, HTTP_HX_REQUEST="true")
-    assert response.status_code == 200 and "task-done" in response.content.decode()
+                           {"result": "Встреча в пятницу", "origin": "tasks"},
+                           HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200 and "task-done" in html
+    # The counters follow: the menu's badge and the group's count, out of band.
+    assert 'id="nav-overdue" hx-swap-oob="true" class="pill pill-danger"' in html
+    assert 'title="Overdue tasks">1</span>' in html
+    assert 'id="tasks-count-overdue" hx-swap-oob="true" class="pill pill-danger">1<' in html
     task.refresh_from_db()
     assert task.is_done and task.result == "Встреча в пятницу"
     again = client.post(reverse("web:task_done", args=[task.pk]), {}, HTTP_HX_REQUEST="true")

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import formats, timezone, translation
 
-from voronka.web.templatetags.web_tags import due, money, timedelta_days
+from voronka.web.templatetags.web_tags import change_value, due, money, timedelta_days
 
 
 @pytest.mark.parametrize("lang", ["ru", "en"])
@@ -39,3 +39,18 @@ def test_time_in_stage_is_coarse():
         assert timedelta_days(3 * 86400 + 5) == "3 days"
         assert timedelta_days(7200) == "2 hours"
         assert timedelta_days(59) == "0 minutes"
+
+
+@pytest.mark.parametrize(("field", "stored", "shown"), [
+    ("company", "818:ООО «Ромашка»", "ООО «Ромашка»"),
+    ("owner", "7:Ольга Орлова", "Ольга Орлова"),
+    ("contacts", "+2512:Иван Тестов (decision_maker)", "added: Иван Тестов (Decision maker)"),
+    ("contacts", "-2512:Иван Тестов", "removed: Иван Тестов"),
+    ("budget", "1500000.5", "1\xa0500\xa0000\xa0₽"),  # as on the cards
+    ("budget", "", "—"),
+    ("expected_close_date", "2026-12-01", "12/01/2026"),
+    ("title", "12:не ссылка", "12:не ссылка"),  # only references lose their id
+])
+def test_field_changes_read_as_the_user_expects(field, stored, shown):
+    with translation.override("en"):
+        assert change_value(stored, field) == shown

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass, field
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -48,3 +51,45 @@ def task_get(*, user: User, pk) -> Task:
         return task_list(user=user).get(pk=int(pk))
     except (Task.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound("task") from exc
+
+
+UPCOMING_DAYS = 14
+
+
+@dataclass
+class TaskAgenda:
+    """One person's open tasks by when they are due (the user's local day), and what they
+    finished today."""
+
+    overdue: list[Task] = field(default_factory=list)
+    today: list[Task] = field(default_factory=list)
+    upcoming: list[Task] = field(default_factory=list)  # the next two weeks
+    later: list[Task] = field(default_factory=list)
+    done_today: list[Task] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {"overdue": len(self.overdue), "today": len(self.today),
+                "upcoming": len(self.upcoming), "later": len(self.later)}
+
+
+def task_agenda(*, user: User, assignee_id: int, now: datetime.datetime,
+                with_done: bool = True) -> TaskAgenda:
+    """``assignee_id``'s tasks as ``user`` may see them, grouped for "My tasks"."""
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    end_today = start + datetime.timedelta(days=1)
+    horizon = start + datetime.timedelta(days=UPCOMING_DAYS + 1)
+    agenda = TaskAgenda()
+    for task in (task_list(user=user, assignee_id=assignee_id, done=False)
+                 .select_related("deal__stage").order_by("due_at", "id")):
+        if task.due_at < now:
+            agenda.overdue.append(task)
+        elif task.due_at < end_today:
+            agenda.today.append(task)
+        elif task.due_at < horizon:
+            agenda.upcoming.append(task)
+        else:
+            agenda.later.append(task)
+    if with_done:
+        agenda.done_today = list(task_list(user=user, assignee_id=assignee_id, done=True)
+                                 .filter(done_at__gte=start).order_by("-done_at")[:20])
+    return agenda

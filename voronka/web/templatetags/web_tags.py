@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from voronka.activities.wording import check_task_wording
+from voronka.crm.models import ContactRole
 
 register = template.Library()
 
@@ -186,3 +188,37 @@ def plans_a_process(text: str) -> bool:
     """A task worded as a process ("созвон", "мониторинг"), not as an agreement (seed 003 §7):
     marked on saved tasks, so the head of sales can review them."""
     return check_task_wording(text).warn
+
+
+_REF = re.compile(r"^([+-]?)(\d+):(.*)$", re.DOTALL)
+_ROLE = re.compile(r"^(.*) \((\w+)\)$", re.DOTALL)
+
+
+@register.filter
+def change_value(value: str, field: str) -> str:
+    """A field change's stored text (``core.audit.audit_repr``: "818:ООО «Ромашка»",
+    "+12:Иван (decision_maker)", "1500000.5") as the reader should see it."""
+    if not value:
+        return "—"
+    if field == "budget":
+        try:
+            return money_text(Decimal(value))
+        except InvalidOperation:
+            return value
+    if field == "expected_close_date":
+        try:
+            return formats.date_format(datetime.date.fromisoformat(value), "SHORT_DATE_FORMAT")
+        except ValueError:
+            return value
+    ref = _REF.match(value) if field in ("owner", "company", "contacts") else None
+    if ref is None:
+        return value
+    sign, _pk, text = ref.groups()
+    role = _ROLE.match(text) if field == "contacts" else None
+    if role and role.group(2) in ContactRole.values:
+        text = f"{role.group(1)} ({ContactRole(role.group(2)).label})"
+    if sign == "+":
+        return _("added: %(name)s") % {"name": text}
+    if sign == "-":
+        return _("removed: %(name)s") % {"name": text}
+    return text
