@@ -443,3 +443,24 @@ def test_a_rule_never_moves_a_deal_whose_facts_do_not_hold(pipeline, stages, hea
     assert moved == held
     run = RuleRun.objects.get(deal=deal)
     assert run.status == ("success" if held else "refused")
+
+
+def test_the_admin_timeline_reads_rule_runs_e_mails_and_facts(pipeline, stages, head, manager,
+                                                              admin, jobs):
+    """The admin deal page's timeline had no line for a rule run (it raised KeyError)."""
+    from voronka.deals.admin import timeline_rows
+    from voronka.deals.services import deal_fact_confirm
+    from voronka.pipelines.models import StageRequirement
+
+    _rule(head, pipeline, name="Письмо", trigger="stage_entered", stage=stages[1].pk,
+          actions=[{"type": "notify", "text": "{{ deal.title }}"}])
+    deal = make_deal(pipeline, manager, title="Сайт")
+    _ready(deal, manager)
+    deal_move(deal=deal, to_stage=stages[1], actor=manager)
+    jobs()
+    fact = StageRequirement.objects.filter(stage=stages[1], kind="fact_confirmed").first()
+    deal_fact_confirm(deal=deal, requirement=fact, actor=manager, comment="письмо клиента")
+    rows = timeline_rows(admin, deal)
+    texts = {row["label"]: row["text"] for row in rows}
+    assert texts["Automation"].startswith("Письмо: ")
+    assert texts["Fact confirmed"] == f"{fact.fact_name} — письмо клиента"

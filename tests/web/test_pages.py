@@ -298,10 +298,9 @@ def test_pipeline_editor_adds_stage_requirement_reason_field(pipeline, head):
     assert r.status_code == 302 and not Stage.objects.filter(pk=stage.pk).exists()
 
 
-def test_users_admin_creates_head_cannot(admin, head, team):
+def test_users_admin_manages_everyone(admin, team):
     data = {"new-email": "new@example.com", "new-full_name": "Новый", "new-role": "manager",
             "new-team": team.pk, "new-password": "long-password-1"}
-    assert login(head).post(reverse("web:user_list"), data).status_code == 403
     assert login(admin).post(reverse("web:user_list"), data).status_code == 302
     from voronka.accounts.models import User
 
@@ -313,6 +312,41 @@ def test_users_admin_creates_head_cannot(admin, head, team):
     assert r.status_code == 302 and user.role == "head"
     assert login(admin).post(reverse("web:team_add"), {"team-name": "Логистика"}).status_code \
         == 302
+
+
+def test_a_head_manages_the_managers_and_marketers_of_the_own_team(head, team, manager,
+                                                                    other_team, other_manager):
+    """Issue 3: settings of users and roles are the administrator's and the head's; a head's
+    reach is the own department's managers and marketers."""
+    from voronka.accounts.models import User
+
+    client = login(head)
+    page = client.get(reverse("web:user_list")).content.decode()
+    assert 'name="new-role"' in page and '<option value="head"' not in page
+    assert reverse("web:user_edit", args=[manager.pk]) in page
+    assert reverse("web:user_edit", args=[head.pk]) not in page
+    data = {"new-email": "new@example.com", "new-full_name": "Новая", "new-role": "manager",
+            "new-team": team.pk, "new-password": "long-password-1"}
+    assert client.post(reverse("web:user_list"), data).status_code == 302
+    new = User.objects.get(email="new@example.com")
+    assert (new.team, new.role) == (team, "manager")
+    for refused in ({**data, "new-email": "x@example.com", "new-role": "head"},
+                    {**data, "new-email": "y@example.com", "new-team": other_team.pk}):
+        assert client.post(reverse("web:user_list"), refused).status_code in (403, 422)
+    assert not User.objects.filter(email__in=["x@example.com", "y@example.com"]).exists()
+    # The own team's manager: rename, make a marketer, deactivate; never a head or admin.
+    url = reverse("web:user_edit", args=[manager.pk])
+    assert client.post(url, {"full_name": "Ольга", "role": "admin", "team": team.pk,
+                             "is_active": "on"}).status_code in (403, 422)
+    assert client.post(url, {"full_name": "Ольга", "role": "marketer", "team": team.pk}
+                       ).status_code == 302
+    manager.refresh_from_db()
+    assert (manager.full_name, manager.role, manager.is_active) == ("Ольга", "marketer", False)
+    assert reverse("web:user_edit", args=[manager.pk]) in client.get(
+        reverse("web:user_list")).content.decode()  # inactive, still there to re-activate
+    for other in (head, other_manager):
+        assert client.get(reverse("web:user_edit", args=[other.pk])).status_code == 404
+    assert client.post(reverse("web:team_add"), {"team-name": "Логистика"}).status_code == 403
 
 
 def test_language_switch(manager):

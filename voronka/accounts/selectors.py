@@ -41,7 +41,12 @@ def api_token_list(*, user: User):
 
 
 def people_manage_list(*, user: User) -> QuerySet[User]:
-    """People on the users settings page: everyone (inactive too, to re-activate them) for
-    administrators, the own team's active members for the others."""
+    """People on the users settings page: everyone for administrators, the own team for a
+    head of sales (inactive ones too, to re-activate them), the own team's active members
+    for the others."""
     qs = User.objects.select_related("team").order_by("team__name", "full_name", "email")
-    return qs if user.is_admin else qs.filter(team_id=user.team_id, is_active=True)
+    if user.is_admin:
+        return qs
+    if user.is_head:
+        return qs.filter(team_id=user.team_id)
+    return qs.filter(team_id=user.team_id, is_active=True)

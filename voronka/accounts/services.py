@@ -24,6 +24,35 @@ def _require_admin(actor: User | None) -> None:
         raise PermissionDenied(_("Only an administrator can manage users and teams."))
 
 
+def assignable_roles(actor: User | None) -> list[str]:
+    """The roles ``actor`` may give: an administrator any; a head of sales those of the
+    people in the department (managers, marketers); nobody else any."""
+    if actor is None or actor.is_admin:
+        return list(Role.values)
+    if actor.is_head and actor.team_id:
+        return [Role.MANAGER, Role.MARKETER]
+    return []
+
+
+def can_manage_user(actor: User | None, person: User) -> bool:
+    """An administrator manages everyone; a head of sales the managers and marketers of the
+    own team (not other heads, not themselves: the role and the team come from above)."""
+    if actor is None or actor.is_admin:
+        return True
+    return (actor.is_head and actor.pk != person.pk and bool(actor.team_id)
+            and person.team_id == actor.team_id and person.role in assignable_roles(actor))
+
+
+def _require_people_manager(actor: User | None, *, role: str, team: Team | None) -> None:
+    if actor is None or actor.is_admin:
+        return
+    if not (role in assignable_roles(actor) and team is not None
+            and team.pk == actor.team_id):
+        raise PermissionDenied(_("A head of sales adds and changes the managers and "
+                                 "marketers of the own team; the rest is the "
+                                 "administrator's."))
+
+
 @transaction.atomic
 def team_create(*, name: str, actor: User | None = None) -> Team:
     _require_admin(actor)
@@ -46,7 +75,7 @@ def user_create(
     actor: User | None = None,
 ) -> User:
     """Create a user. ``actor=None`` is the system (demo, createsuperuser)."""
-    _require_admin(actor)
+    _require_people_manager(actor, role=role, team=team)
     errors: dict[str, str] = {}
     try:
         email = normalize_email(email)
@@ -76,7 +105,9 @@ def user_update(*, user: User, actor: User | None, full_name: str | None = None,
                 role: str | None = None, team: Team | None = None,
                 is_active: bool | None = None, language: str | None = None) -> User:
     if actor is not None and actor.pk != user.pk:
-        _require_admin(actor)
+        if not can_manage_user(actor, user):
+            raise PermissionDenied(_("You may not change this user."))
+        _require_people_manager(actor, role=role or user.role, team=team or user.team)
     if actor is not None and actor.pk == user.pk and (role is not None or team is not None):
         _require_admin(actor)
     if role is not None:

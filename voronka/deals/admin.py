@@ -292,6 +292,13 @@ def timeline_rows(user, deal: Deal) -> list[dict]:
         elif entry.kind == "payment":
             label = _("Payment")
             text = f"{s['amount']} ({s['paid_on']}) {s['reference']}".strip()
+        elif entry.kind == "fact":
+            label = _("Fact confirmed")
+            text = s["fact"] + (f" — {s['comment']}" if s["comment"] else "")
+        elif entry.kind == "automation":
+            label, text = _("Automation"), f"{s['rule']}: {s['status_label']}"
+        elif entry.kind == "email":
+            label, text = _("E-mail"), f"{s['to']}: {s['subject']} ({s['status_label']})"
         else:
             label = _("Change")
             text = f"{s['field']}: {s['old'] or '—'} → {s['new'] or '—'}"

@@ -120,9 +120,18 @@ class UserCreateForm(PageForm):
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput,
                                min_length=8, max_length=128)
 
-    def __init__(self, *args: Any, teams, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, teams, roles: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [("", "—")] + [(str(t.pk), t.name) for t in teams]
+        _limit(self, teams, roles)
+
+
+def _limit(form: forms.Form, teams, roles: list[str]) -> None:
+    """Offer only the teams and roles the user may give (a head: the own team, managers
+    and marketers); the services refuse anything else anyway."""
+    teams = list(teams)
+    form.fields["team"].choices = ([] if len(teams) == 1 and Role.ADMIN not in roles
+                                   else [("", "—")]) + [(str(t.pk), t.name) for t in teams]
+    form.fields["role"].choices = [(v, label) for v, label in Role.choices if v in roles]
 
 
 class UserEditForm(PageForm):
@@ -131,9 +140,9 @@ class UserEditForm(PageForm):
     team = forms.ChoiceField(label=_("Team"), required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False)
 
-    def __init__(self, *args: Any, teams, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, teams, roles: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [("", "—")] + [(str(t.pk), t.name) for t in teams]
+        _limit(self, teams, roles)
 
 
 class TeamForm(PageForm):

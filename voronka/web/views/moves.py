@@ -99,9 +99,9 @@ def _facts_dialog(request: HttpRequest, ctx: _Ctx, deal: Deal, form: FactsForm |
     if form is None:
         form = FactsForm(deal=deal, user=request.user,
                          blockers=move_blockers(deal=deal, to_stage_id=to_stage_id))
-    target = (_("Won") if ctx.target == WIN else
-              next((s.name for s in deal.pipeline.stages.all() if s.pk == to_stage_id), ""))
-    context = {"deal": deal, "form": form, "ctx": ctx.hidden(), "target_name": target}
+    target = next((s.name for s in deal.pipeline.stages.all() if s.pk == to_stage_id), "")
+    context = {"deal": deal, "form": form, "ctx": ctx.hidden(), "target_name": target,
+               "winning": ctx.target == WIN}
     if not request.htmx:
         return render(request, "web/deals/facts_page.html", context, status=status)
     response = render(request, "web/deals/_facts_dialog.html", context, status=status)

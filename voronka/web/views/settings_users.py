@@ -10,7 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from voronka.accounts.selectors import people_manage_list, team_list
-from voronka.accounts.services import team_create, user_create, user_update
+from voronka.accounts.services import (
+    assignable_roles,
+    can_manage_user,
+    team_create,
+    user_create,
+    user_update,
+)
 from voronka.core import errors
 
 from ..forms.settings import TeamForm, UserCreateForm, UserEditForm
@@ -26,7 +32,8 @@ def _team(teams, raw: str):
 @staff_view
 def user_list(request: HttpRequest) -> HttpResponse:
     teams = team_list(user=request.user)
-    form = UserCreateForm(request.POST or None, teams=teams, prefix="new")
+    roles = assignable_roles(request.user)
+    form = UserCreateForm(request.POST or None, teams=teams, roles=roles, prefix="new")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -38,8 +45,10 @@ def user_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The user is added."))
             return redirect("web:user_list")
+    people = list(people_manage_list(user=request.user))
     return render(request, "web/settings/users.html", {
-        "section": "settings", "people": people_manage_list(user=request.user), "teams": teams,
+        "section": "settings", "people": people, "teams": teams, "can_add": bool(roles),
+        "editable": {p.pk for p in people if can_manage_user(request.user, p)},
         "form": form, "team_form": TeamForm(prefix="team")},
         status=422 if request.method == "POST" else 200)
 
@@ -48,10 +57,11 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @staff_view
 def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     person = people_manage_list(user=request.user).filter(pk=user_id).first()
-    if person is None:
+    if person is None or not can_manage_user(request.user, person):
         raise errors.NotFound("user")
     teams = team_list(user=request.user)
-    form = UserEditForm(request.POST or None, teams=teams, initial={
+    form = UserEditForm(request.POST or None, teams=teams, roles=assignable_roles(request.user),
+                        initial={
         "full_name": person.full_name, "role": person.role,
         "team": str(person.team_id or ""), "is_active": person.is_active})
     if request.method == "POST" and form.is_valid():
