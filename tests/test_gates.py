@@ -235,6 +235,22 @@ def test_full_payment_by_default(team, manager):
     assert_moves(deal, stages, manager)
 
 
+def test_a_payment_dated_in_the_future_is_refused_and_opens_no_gate(team, manager):
+    """Money that has not arrived is no fact; a day of slack for the payer's time zone."""
+    pipeline, stages, req = gated(team, kind="payment_received")
+    deal = make_deal(pipeline, manager, budget="1000")
+    today = timezone.localdate()
+    with pytest.raises(ValidationError) as exc:
+        payment_create(deal=deal, amount="1000", actor=manager,
+                       paid_on=today + datetime.timedelta(days=2))
+    assert list(exc.value.errors) == ["paid_on"]
+    assert not deal.payments.exists()
+    assert_only_missing(deal, stages, req, manager)
+    payment_create(deal=deal, amount="1000", actor=manager,
+                   paid_on=today + datetime.timedelta(days=1))
+    assert_moves(deal, stages, manager)
+
+
 def test_payments_larger_in_sum_than_any_one_amount(team, manager):
     """Two payments of the largest amount: their sum has more digits than the column, read
     (hand-written SQL on SQLite) without rounding to it."""

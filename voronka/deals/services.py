@@ -316,10 +316,16 @@ def payment_create(*, deal: Deal, amount: Any, paid_on: datetime.date | None = N
         raise PermissionDenied(_("You may not change this deal."))
     if paid_on is not None and not isinstance(paid_on, datetime.date):
         raise ValidationError({"paid_on": _("Enter a date.")})
+    entered = created_at or timezone.now()
+    # Money not yet received must not pass a payment gate. A day of slack: the payer's
+    # "today" may already be tomorrow in the server's time zone.
+    if paid_on is not None and paid_on > timezone.localdate(entered) + datetime.timedelta(days=1):
+        raise ValidationError({"paid_on": _("A payment cannot be dated in the future: record "
+                                            "it when the money has arrived.")})
     payment = Payment.objects.create(
         deal=deal, amount=parse_money(amount, "amount", allow_zero=False),
-        paid_on=paid_on or timezone.localdate(), reference=(reference or "").strip()[:200],
-        created_by=actor, created_at=created_at or timezone.now())
+        paid_on=paid_on or timezone.localdate(entered),
+        reference=(reference or "").strip()[:200], created_by=actor, created_at=entered)
     events.publish(events.PAYMENT_RECORDED, deal=deal, actor=actor, payment_id=payment.pk,
                    amount=payment.amount)
     return payment
