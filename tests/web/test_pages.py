@@ -237,6 +237,18 @@ def test_deal_list_filters_sorts_and_exports(pipeline, manager, manager2):
     text = b"".join(client.get(reverse("web:deal_export")).streaming_content).decode("utf-8-sig")
     titles = [r[1] for r in csv.reader(io.StringIO(text))]
     assert "'=HYPERLINK(\"http://x\")" in titles  # text in a spreadsheet, not a formula
+    # The same list as an Excel workbook: columns whatever the spreadsheet's locale.
+    from openpyxl import load_workbook
+
+    response = client.get(reverse("web:deal_export_xlsx"), {"sort": "-budget"})
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("ID", "Title") and "Чужая" not in [r[1] for r in rows]
+    assert [r[1] for r in rows[1:4]] == ["Моя 0", "Моя 2", "Моя 1"] and rows[1][5] == 300
+    titles = [sheet.cell(r, 2) for r in range(2, sheet.max_row + 1)]
+    assert all(cell.data_type != "f" for cell in titles)  # text, not a formula
+    assert any("HYPERLINK" in str(cell.value) for cell in titles)
 
 
 def test_contact_and_company_pages_edit(manager, contact, company):

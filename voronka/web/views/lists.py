@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime
 from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -15,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from voronka.accounts.selectors import team_choices, user_choices
+from voronka.analytics.export import Table, to_xlsx
 from voronka.core import cells, errors
 from voronka.crm.selectors import company_get, contact_get
 from voronka.crm.selectors import company_list as company_select
@@ -90,6 +93,10 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     unsorted.pop("sort", None)
     return render(request, "web/lists/deals.html", {
         "section": "deals", "page": page, "filters": filters, "extra": extra, "sort": sort,
+        # Any filter beyond the search: the folded filters open by themselves.
+        "more_filters": any(request.GET.get(k) for k in (
+            "pipeline", "owner", "team", "source", "from", "to", "stage", "reached",
+            "closed_from", "closed_to")) or extra["status"] != "open",
         "stages": stage_list(user=request.user, pipeline_id=extra["pipeline_id"]),
         "closed_inputs": [
             (name, label, "" if value is None else value.isoformat(),
@@ -111,31 +118,60 @@ class _Echo:
         return value
 
 
+def _export_header() -> list[str]:
+    return [_("ID"), _("Title"), _("Pipeline"), _("Stage"), _("Status"), _("Budget"),
+            _("Owner"), _("Company"), _("Source"), "utm_source", "utm_medium", "utm_campaign",
+            _("Created"), _("Closed"), _("Loss reason")]
+
+
+def _export_rows(request: HttpRequest) -> Iterator[list[Any]]:
+    """The listed deals as rows of values (times local and naive, as spreadsheets take)."""
+    def local(at: datetime.datetime | None) -> datetime.datetime | None:
+        return timezone.localtime(at).replace(tzinfo=None, microsecond=0) if at else None
+
+    for d in _deals(request)[0].iterator(chunk_size=500):
+        yield [d.pk, d.title, d.pipeline.name, d.stage.name, d.get_status_display(), d.budget,
+               str(d.owner), d.company.name if d.company_id else "", d.source, d.utm_source,
+               d.utm_medium, d.utm_campaign, local(d.created_at), local(d.closed_at),
+               d.loss_reason.name if d.loss_reason_id else ""]
+
+
+def _attachment(response: HttpResponse, ext: str) -> HttpResponse:
+    stamp = datetime.date.today().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="deals-{stamp}.{ext}"'
+    return response
+
+
 @require_GET
 @web_view
 def deal_export(request: HttpRequest) -> StreamingHttpResponse:
     """The list as CSV (UTF-8 with BOM, so spreadsheet programs read Cyrillic right)."""
-    qs = _deals(request)[0]
     writer = csv.writer(_Echo())
-    header = [_("ID"), _("Title"), _("Pipeline"), _("Stage"), _("Status"), _("Budget"),
-              _("Owner"), _("Company"), _("Source"), "utm_source", "utm_medium", "utm_campaign",
-              _("Created"), _("Closed"), _("Loss reason")]
+
+    def text(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return f"{value:f}"
+        if isinstance(value, datetime.datetime):
+            return value.strftime("%Y-%m-%d %H:%M")
+        return "" if value is None else value
 
     def rows() -> Iterator[str]:
-        yield "\ufeff" + writer.writerow(header)
-        for d in qs.iterator(chunk_size=500):
-            yield writer.writerow(cells.csv_row([
-                d.pk, d.title, d.pipeline.name, d.stage.name, d.get_status_display(),
-                f"{d.budget:f}", str(d.owner), d.company.name if d.company_id else "", d.source,
-                d.utm_source, d.utm_medium, d.utm_campaign,
-                timezone.localtime(d.created_at).strftime("%Y-%m-%d %H:%M"),
-                timezone.localtime(d.closed_at).strftime("%Y-%m-%d %H:%M") if d.closed_at else "",
-                d.loss_reason.name if d.loss_reason_id else ""]))
+        yield "\ufeff" + writer.writerow(_export_header())
+        for row in _export_rows(request):
+            yield writer.writerow(cells.csv_row([text(v) for v in row]))
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    stamp = datetime.date.today().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="deals-{stamp}.csv"'
-    return response
+    return _attachment(StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8"),
+                       "csv")
+
+
+@require_GET
+@web_view
+def deal_export_xlsx(request: HttpRequest) -> HttpResponse:
+    """The list as an Excel workbook: opens in columns whatever the spreadsheet's locale
+    (a CSV opens in one column where the list separator is ";", as in Russian Excel)."""
+    table = Table(_("Deals"), _export_header(), list(_export_rows(request)))
+    return _attachment(HttpResponse(to_xlsx([table]), content_type=(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), "xlsx")
 
 
 @require_GET
