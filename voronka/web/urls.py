@@ -28,6 +28,7 @@ urlpatterns = [
     # Deals
     path("deals/", lists.deal_list, name="deal_list"),
     path("deals/export.csv", lists.deal_export, name="deal_export"),
+    path("deals/export.xlsx", lists.deal_export_xlsx, name="deal_export_xlsx"),
     path("deals/new/", deals.deal_new, name="deal_new"),
     path("deals/<int:deal_id>/", deals.deal_detail, name="deal"),
     path("deals/<int:deal_id>/edit/", deals.deal_edit, name="deal_edit"),
