@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import json
 from decimal import Decimal
 
 import pytest
@@ -140,6 +141,12 @@ def test_task_done_one_click_with_result(pipeline, deal, manager):
     assert 'id="nav-overdue" hx-swap-oob="true" class="pill pill-danger"' in html
     assert 'title="Overdue tasks">1</span>' in html
     assert 'id="tasks-count-overdue" hx-swap-oob="true" class="pill pill-danger">1<' in html
+    assert json.loads(response["HX-Trigger"])["toast"]["level"] == "success"  # one more left
+    last = Task.objects.get(text="Договориться о демо")
+    response = client.post(reverse("web:task_done", args=[last.pk]), {"result": "Демо в среду"},
+                           HTTP_HX_REQUEST="true")
+    toast = json.loads(response["HX-Trigger"])["toast"]
+    assert toast["level"] == "warning" and "has no next step" in toast["message"]
     task.refresh_from_db()
     assert task.is_done and task.result == "Встреча в пятницу"
     again = client.post(reverse("web:task_done", args=[task.pk]), {}, HTTP_HX_REQUEST="true")

@@ -93,3 +93,11 @@ def task_agenda(*, user: User, assignee_id: int, now: datetime.datetime,
         agenda.done_today = list(task_list(user=user, assignee_id=assignee_id, done=True)
                                  .filter(done_at__gte=start).order_by("-done_at")[:20])
     return agenda
+
+
+def deal_lacks_next_step(*, task: Task) -> bool:
+    """After ``task`` is done: its deal is open and has no open task left. The method wants
+    a next agreement planned on every live deal (seed 003 §7)."""
+    if task.deal_id is None or not task.deal.is_open:
+        return False
+    return not Task.objects.filter(deal_id=task.deal_id, is_done=False).exists()

@@ -25,7 +25,7 @@
     el.setAttribute("role", "status");
     el.textContent = message;
     box.appendChild(el);
-    setTimeout(function () { el.remove(); }, level === "error" ? 7000 : 4000);
+    setTimeout(function () { el.remove(); }, level === "error" || level === "warning" ? 7000 : 4000);
   }
 
   // --- board drag and drop -----------------------------------------------------------------

@@ -11,7 +11,12 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from voronka.accounts.selectors import user_list
-from voronka.activities.selectors import task_agenda, task_get, task_overdue
+from voronka.activities.selectors import (
+    deal_lacks_next_step,
+    task_agenda,
+    task_get,
+    task_overdue,
+)
 from voronka.activities.services import task_complete
 from voronka.activities.wording import check_task_wording
 from voronka.core import errors
@@ -60,7 +65,15 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
         response = render(request, "web/tasks/_done.html", {
             "task": task, "now": now, "counts": counts,
             "nav_overdue": task_overdue(user=request.user).count()})
+        if deal_lacks_next_step(task=task):
+            return trigger(response, "toast", {"level": "warning", "message": _(
+                "Done. “%(deal)s” has no next step now: plan the next agreement.")
+                % {"deal": task.deal.title}})
         return trigger(response, "toast", {"message": _("Done."), "level": "success"})
+    if deal_lacks_next_step(task=task):
+        messages.warning(request, _("Done. “%(deal)s” has no next step now: plan the next "
+                                    "agreement.") % {"deal": task.deal.title})
+        return redirect(safe_next(request, "web:task_list"))
     messages.success(request, _("Done."))
     return redirect(safe_next(request, "web:task_list"))
 
