@@ -293,3 +293,12 @@ def test_column_totals_larger_than_any_one_budget(pipeline, stages, manager):
     assert board.columns[0].budget == 3 * MONEY_MAX
     page = login(manager).get(reverse("web:board_pipeline", args=[pipeline.pk]))
     assert page.status_code == 200
+
+
+def test_a_filter_that_matches_nothing_says_so(pipeline, stages, manager):
+    make_deal(pipeline, manager, title="Стеллажи")
+    client = login(manager)
+    url = reverse("web:board_pipeline", args=[pipeline.pk])
+    assert "No open deal matches" not in client.get(url).content.decode()
+    assert "No open deal matches" not in client.get(url, {"q": "стеллаж"}).content.decode()
+    assert "No open deal matches" in client.get(url, {"q": "Бетон"}).content.decode()
