@@ -2,6 +2,8 @@
 renaming and retiring loss reasons, renaming custom fields and editing their choices, the
 warning before reordering stages that hold deals, and an archive dialog with no reasons."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -130,3 +132,17 @@ def test_only_heads_and_admins_change_the_pipeline(role, request, pipeline):
     assert client.post(reverse("web:pipeline_rename", args=[pipeline.pk]),
                        {"name": "X"}).status_code == 404
     assert LossReason.objects.get(pk=reason.pk).is_active
+
+
+def test_a_payment_fact_is_set_in_percent(head, pipeline, stages):
+    client = login(head)
+    stage = stages[2]
+    url = reverse("web:requirement_add", args=[stage.pk])
+    p = f"r{stage.pk}"
+    assert client.post(url, {f"{p}-kind": "payment_received",
+                             f"{p}-payment_share": "150"}).status_code == 422
+    assert client.post(url, {f"{p}-kind": "payment_received",
+                             f"{p}-payment_share": "50"}).status_code == 302
+    req = stage.requirements.get(kind="payment_received")
+    assert req.payment_share == Decimal("0.5")
+    assert "50" in editor(client, pipeline)

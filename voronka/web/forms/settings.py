@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -63,9 +64,9 @@ class RequirementForm(PageForm):
     field_name = forms.ChoiceField(label=_("Field"), required=False)
     task_kind = forms.ChoiceField(label=_("Task kind"), required=False,
                                   choices=[("", "—")] + list(TaskKind.choices))
-    payment_share = forms.DecimalField(label=_("Share of the budget paid"), required=False,
-                                       min_value=0, max_value=1, decimal_places=3,
-                                       initial="1")
+    payment_share = forms.DecimalField(label=_("Paid, % of the budget"), required=False,
+                                       min_value=Decimal("0.1"), max_value=100,
+                                       decimal_places=1, initial="100")
     fact_name = forms.CharField(label=_("Fact to confirm"), required=False, max_length=200)
 
     def __init__(self, *args: Any, pipeline: Pipeline, **kwargs: Any) -> None:
@@ -86,7 +87,8 @@ class RequirementForm(PageForm):
         elif kind == StageRequirement.Kind.TASK_COMPLETED:
             out["task_kind"] = data.get("task_kind") or ""
         elif kind == StageRequirement.Kind.PAYMENT_RECEIVED:
-            out["payment_share"] = data.get("payment_share") or "1"
+            percent = data.get("payment_share")
+            out["payment_share"] = (percent / 100) if percent is not None else Decimal(1)
         elif kind == StageRequirement.Kind.FACT_CONFIRMED:
             out["fact_name"] = data.get("fact_name") or ""
         return out
