@@ -302,3 +302,10 @@ def test_a_filter_that_matches_nothing_says_so(pipeline, stages, manager):
     assert "No open deal matches" not in client.get(url).content.decode()
     assert "No open deal matches" not in client.get(url, {"q": "стеллаж"}).content.decode()
     assert "No open deal matches" in client.get(url, {"q": "Бетон"}).content.decode()
+
+
+def test_a_card_without_a_budget_is_marked(pipeline, stages, manager):
+    make_deal(pipeline, manager, title="Без бюджета", budget="0")
+    make_deal(pipeline, manager, title="С бюджетом", budget="1500")
+    html = login(manager).get(reverse("web:board_pipeline", args=[pipeline.pk])).content.decode()
+    assert html.count('class="card-budget none"') == 1 and "no budget" in html

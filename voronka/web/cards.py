@@ -52,6 +52,9 @@ def _labels(language: str | None) -> dict[str, str]:
         "owner": escape(_("Owner")),
         "no_task": escape(_("No task planned")),
         "over_limit": escape(_("over limit")),
+        "no_budget": escape(_("no budget")),
+        "no_budget_title": escape(_("The budget is not set: the funnel's sums need it from "
+                                    "the first stage.")),
         "unverified": escape(_("facts unverified")),
         "unverified_title": escape(_("Placed here by an import: the exit facts of the "
                                      "stages passed are not shown in Voronka.")),
@@ -141,6 +144,9 @@ class BoardHtml:
         if deal.facts_unverified:
             stay += (f' <span class="pill pill-warn" title="{labels["unverified_title"]}">'
                      f'{labels["unverified"]}</span>')
+        budget = (f'<span class="card-budget">{self.money(deal.budget)}</span>' if deal.budget
+                  else f'<span class="card-budget none" title="{labels["no_budget_title"]}">'
+                       f'{labels["no_budget"]}</span>')
         move = ""
         if self.movable:
             aria = escape(labels["move_aria"] % {"title": deal.title})
@@ -153,8 +159,7 @@ class BoardHtml:
             f'data-version="{deal.version}" data-stage="{deal.stage_id}">'
             f'<a class="card-title" draggable="false" href="{self.deal_a}{deal_id}'
             f'{self.deal_b}">{escape(deal.title)}</a>'
-            f'{company}<div class="card-row"><span class="card-budget">'
-            f'{self.money(deal.budget)}</span><span class="card-owner" '
+            f'{company}<div class="card-row">{budget}<span class="card-owner" '
             f'title="{labels["owner"]}">{self._escape_repeated(deal.owner)}</span>'
             f'</div>{task}<div class="card-foot">{stay}{move}</div></article>')
 
