@@ -7,6 +7,7 @@ from .views import (
     language,
     lists,
     moves,
+    pickers,
     settings_pipelines,
     settings_users,
     tasks,
@@ -60,6 +61,9 @@ urlpatterns = [
     path("companies/", lists.company_list, name="company_list"),
     path("companies/new/", lists.company_new, name="company_new"),
     path("companies/<int:company_id>/", lists.company_detail, name="company"),
+    # Searchable pickers: <option> elements of the contacts and companies the user may see
+    path("pick/companies/", pickers.pick_companies, name="pick_companies"),
+    path("pick/contacts/", pickers.pick_contacts, name="pick_contacts"),
     # Settings: pipelines
     path("settings/", settings_pipelines.settings_home, name="settings"),
     path("settings/pipelines/new/", settings_pipelines.pipeline_new, name="pipeline_new"),

@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import User
 from voronka.crm.models import Company, Contact
-from voronka.crm.selectors import company_list
 
 from .base import PageForm
+from .pickers import company_picker
 
 
 def _lines(text: str) -> list[str]:
@@ -21,7 +21,7 @@ def _lines(text: str) -> list[str]:
 class ContactForm(PageForm):
     full_name = forms.CharField(label=_("Full name"), max_length=300)
     position = forms.CharField(label=_("Position"), required=False, max_length=200)
-    company = forms.ChoiceField(label=_("Company"), required=False)
+    company = forms.ChoiceField(label=_("Company"), required=False)  # a picker, see __init__
     phones = forms.CharField(label=_("Phones"), required=False, widget=forms.Textarea(
         attrs={"rows": 2}), help_text=_("One per line; stored as +7…"))
     emails = forms.CharField(label=_("E-mails"), required=False, widget=forms.Textarea(
@@ -36,11 +36,9 @@ class ContactForm(PageForm):
                 "phones": "\n".join(p.number for p in contact.phones.all()),
                 "emails": "\n".join(e.email for e in contact.emails.all())})
         super().__init__(*args, **kwargs)
-        companies = company_list(user=user).order_by("name")[:300]
-        self.fields["company"].choices = [("", "—")] + [(str(c.pk), c.name) for c in companies]
-        if contact is not None and contact.company_id and str(contact.company_id) not in dict(
-                self.fields["company"].choices):
-            self.fields["company"].choices.append((str(contact.company_id), str(contact.company)))
+        # A picker: the first companies, the contact's own always, search for the others.
+        self.fields["company"] = company_picker(
+            user, current=contact.company if contact is not None else None)
 
     def phone_list(self) -> list[str]:
         return _lines(self.cleaned_data.get("phones", ""))

@@ -14,14 +14,13 @@ from voronka.accounts.models import Role, User
 from voronka.accounts.selectors import user_list
 from voronka.activities.models import Call, TaskKind
 from voronka.crm.models import ContactRole
-from voronka.crm.selectors import company_list, contact_list
 from voronka.deals.models import Deal
 from voronka.pipelines.models import CustomField
 
 from .base import PageForm
 from .fields import DateInput, custom_formfield, custom_value
+from .pickers import company_picker, contact_picker
 
-PICKER_LIMIT = 300
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
@@ -32,14 +31,14 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
-def _company_choices(user: User) -> list[tuple[str, str]]:
-    companies = company_list(user=user).order_by("name")[:PICKER_LIMIT]
-    return [("", "—")] + [(str(c.pk), c.name) for c in companies]
-
-
-def _owner_choices(user: User) -> list[tuple[str, str]]:
+def _owner_choices(user: User, deal: Deal) -> list[tuple[str, str]]:
+    """The people a deal may go to, and always its present owner (who may have left the team
+    or the company): a choice missing from the select would be saved over the owner."""
     people = user_list(user=user).filter(role__in=[Role.MANAGER, Role.HEAD, Role.ADMIN])
-    return [(str(u.pk), str(u)) for u in people]
+    choices = [(str(u.pk), str(u)) for u in people]
+    if str(deal.owner_id) not in {pk for pk, _label in choices}:
+        choices.append((str(deal.owner_id), str(deal.owner)))
+    return choices
 
 
 class DealForm(PageForm):
@@ -49,7 +48,7 @@ class DealForm(PageForm):
     budget = forms.CharField(label=_("Budget"), required=False,
                              widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     owner = forms.ChoiceField(label=_("Owner"))
-    company = forms.ChoiceField(label=_("Company"), required=False)
+    company = forms.ChoiceField(label=_("Company"), required=False)  # a picker, see __init__
     source = forms.CharField(label=_("Source"), required=False, max_length=100)
     expected_close_date = forms.DateField(label=_("Expected close date"), required=False,
                                           widget=DateInput())
@@ -70,14 +69,13 @@ class DealForm(PageForm):
         }
         super().__init__(*args, initial=initial, **kwargs)
         self.custom = custom
-        self.fields["owner"].choices = _owner_choices(user)
-        if str(deal.owner_id) not in dict(self.fields["owner"].choices):
-            self.fields["owner"].choices.append((str(deal.owner_id), str(deal.owner)))
+        # Choices are assigned whole: appending to ``field.choices`` never reached the
+        # widget (it holds its own copy), so a value outside them rendered as the first
+        # option and a save wrote that back.
+        self.fields["owner"].choices = _owner_choices(user, deal)
         if user.role == Role.MANAGER:
             self.fields["owner"].disabled = True
-        self.fields["company"].choices = _company_choices(user)
-        if deal.company_id and str(deal.company_id) not in dict(self.fields["company"].choices):
-            self.fields["company"].choices.append((str(deal.company_id), str(deal.company)))
+        self.fields["company"] = company_picker(user, current=deal.company)
         values = deal.custom_fields or {}
         for cf in custom:
             self.fields[f"cf_{cf.code}"] = custom_formfield(cf, values.get(cf.code))
@@ -104,7 +102,7 @@ class DealCreateForm(PageForm):
     title = forms.CharField(label=_("Title"), max_length=300)
     budget = forms.CharField(label=_("Budget"), required=False,
                              widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-    company = forms.ChoiceField(label=_("Company"), required=False)
+    company = forms.ChoiceField(label=_("Company"), required=False)  # a picker, see __init__
     new_company_name = forms.CharField(label=_("…or a new company"), required=False,
                                        max_length=300)
     contact_name = forms.CharField(label=_("Contact person"), required=False, max_length=300)
@@ -116,7 +114,7 @@ class DealCreateForm(PageForm):
     def __init__(self, *args: Any, user: User, pipelines, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["pipeline"].choices = [(str(p.pk), str(p)) for p in pipelines]
-        self.fields["company"].choices = _company_choices(user)
+        self.fields["company"] = company_picker(user)
 
 
 class TaskForm(PageForm):
@@ -179,7 +177,7 @@ class CallForm(PageForm):
 
 
 class ContactAttachForm(PageForm):
-    contact = forms.ChoiceField(label=_("Contact"), required=False)
+    contact = forms.ChoiceField(label=_("Contact"), required=False)  # a picker, see __init__
     new_contact_name = forms.CharField(label=_("…or a new contact"), required=False,
                                        max_length=300)
     new_contact_phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
@@ -188,29 +186,30 @@ class ContactAttachForm(PageForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        contacts = contact_list(user=user).order_by("full_name")[:PICKER_LIMIT]
-        self.fields["contact"].choices = [("", "—")] + [
-            (str(c.pk), f"{c.full_name}{f' · {c.company}' if c.company_id else ''}")
-            for c in contacts]
+        self.fields["contact"] = contact_picker(user)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if self.has_error("contact"):
+            return data
         if not data.get("contact") and not (data.get("new_contact_name") or "").strip():
             raise forms.ValidationError(_("Choose a contact or enter a new one."))
         return data
 
 
 class CompanySetForm(PageForm):
-    company = forms.ChoiceField(label=_("Company"), required=False)
+    company = forms.ChoiceField(label=_("Company"), required=False)  # a picker, see __init__
     new_company_name = forms.CharField(label=_("…or a new company"), required=False,
                                        max_length=300)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["company"].choices = _company_choices(user)
+        self.fields["company"] = company_picker(user)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if self.has_error("company"):
+            return data
         if not data.get("company") and not (data.get("new_company_name") or "").strip():
             raise forms.ValidationError(_("Choose a company or enter a new one."))
         return data

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from voronka.accounts.models import User
 from voronka.core.errors import NotFound
 from voronka.crm.models import ContactRole
-from voronka.crm.selectors import company_get, company_list, contact_get, contact_list
+from voronka.crm.selectors import company_get, contact_get
 from voronka.deals import gates
 from voronka.deals.models import Deal
 from voronka.deals.provide import FactInputs
@@ -21,10 +21,11 @@ from voronka.pipelines.models import Stage, StageRequirement
 
 from .base import PageForm
 from .fields import DateInput, custom_formfield, custom_value
+from .pickers import company_picker, contact_picker
 
 Kind = StageRequirement.Kind
 BUILTIN_TEXT = {"title", "source", "utm_source", "utm_campaign"}
-PICKER_LIMIT = 200
+PICKER_LIMIT = 200  # the first options a picker of the dialog shows; search finds the rest
 
 
 @dataclass
@@ -86,18 +87,12 @@ class FactsForm(PageForm):
             yield from self._task_controls(req, item)
 
     def _company_controls(self):
-        companies = company_list(user=self.user).order_by("name")[:PICKER_LIMIT]
-        yield "company", forms.ChoiceField(
-            label=_("Company"), required=False,
-            choices=[("", _("— choose —"))] + [(str(c.pk), c.name) for c in companies])
+        yield "company", company_picker(self.user, label=_("Company"), limit=PICKER_LIMIT)
         yield "new_company_name", forms.CharField(label=_("…or a new company"), required=False,
                                                   max_length=300)
 
     def _contact_controls(self):
-        contacts = contact_list(user=self.user).order_by("full_name")[:PICKER_LIMIT]
-        yield "contact", forms.ChoiceField(
-            label=_("Contact"), required=False,
-            choices=[("", _("— choose —"))] + [(str(c.pk), c.full_name) for c in contacts])
+        yield "contact", contact_picker(self.user, label=_("Contact"), limit=PICKER_LIMIT)
         yield "new_contact_name", forms.CharField(label=_("…or a new contact"), required=False,
                                                   max_length=300)
         yield "new_contact_phone", forms.CharField(label=_("Phone"), required=False,
@@ -165,7 +160,7 @@ class FactsForm(PageForm):
         for name, getter in (("company", company_get), ("contact", contact_get)):
             raw = data.get(name)
             data[f"{name}_obj"] = None
-            if raw:
+            if raw and not self.has_error(name):
                 try:
                     data[f"{name}_obj"] = getter(user=self.user, pk=int(raw))
                 except (NotFound, ValueError):
