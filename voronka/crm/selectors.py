@@ -57,3 +57,19 @@ def company_get(*, user: User, pk: int) -> Company:
         return company_list(user=user).get(pk=pk)
     except (Company.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound("company") from exc
+
+
+def contact_duplicates(*, user: User, phones: list[str], emails: list[str]) -> list[Contact]:
+    """Contacts ``user`` sees with one of these (normalised) phones or e-mails."""
+    if not phones and not emails:
+        return []
+    return list(contact_list(user=user).filter(
+        Q(phones__number__in=phones) | Q(emails__email__in=emails)).distinct()[:5])
+
+
+def company_duplicates(*, user: User, name: str, inn: str = "") -> list[Company]:
+    """Companies ``user`` sees with this name (any case) or INN."""
+    same = Q(name__iexact=name.strip())
+    if inn:
+        same |= Q(inn=inn)
+    return list(company_list(user=user).filter(same)[:5])

@@ -55,14 +55,31 @@ def _clean_inn(inn: str) -> str:
     return inn
 
 
+def _duplicates(found: Iterable[Company | Contact]) -> None:
+    """Refuse a new record when the user already sees one with the same phone, e-mail, INN
+    or company name; the message names them, and the caller may insist (``allow_duplicate``):
+    two people may share an office phone."""
+    names = sorted({str(obj) for obj in found})
+    if names:
+        raise ValidationError({"duplicate": _(
+            "Already in the CRM: %(names)s. Open it instead, or tick “Save as a new one”.")
+            % {"names": ", ".join(f"“{n}”" for n in names[:5])}})
+
+
 @service
 def company_create(*, actor: User | None, name: str, inn: str = "", website: str = "",
                    address: str = "", owner: User | None = None,
-                   created_at: datetime | None = None) -> Company:
-    """Create a company. ``created_at`` is a past time from a trusted caller (demo, import)."""
+                   created_at: datetime | None = None,
+                   allow_duplicate: bool = True) -> Company:
+    """Create a company. ``created_at`` is a past time from a trusted caller (demo, import).
+    ``allow_duplicate=False`` (the forms): refused if the user sees a company of the same
+    name (any case) or INN."""
     _can_write(actor)
+    name, inn = _required(name, "name", 300), _clean_inn(inn)
+    if not allow_duplicate and actor is not None:
+        _duplicates(selectors.company_duplicates(user=actor, name=name, inn=inn))
     return Company.objects.create(
-        name=_required(name, "name", 300), inn=_clean_inn(inn), website=(website or "").strip(),
+        name=name, inn=inn, website=(website or "").strip(),
         address=(address or "").strip(), owner=owner or actor,
         created_at=created_at or timezone.now())
 
@@ -117,12 +134,18 @@ def _clean_emails(emails: Iterable[str]) -> list[str]:
 def contact_create(*, actor: User | None, full_name: str, phones: Iterable[str] = (),
                    emails: Iterable[str] = (), position: str = "",
                    company: Company | None = None, owner: User | None = None,
-                   created_at: datetime | None = None) -> Contact:
+                   created_at: datetime | None = None,
+                   allow_duplicate: bool = True) -> Contact:
     """Create a contact; phones are stored in E.164 and e-mails lower-cased.
-    ``created_at`` is a past time from a trusted caller (demo, import)."""
+    ``created_at`` is a past time from a trusted caller (demo, import).
+    ``allow_duplicate=False`` (the forms): refused if the user sees a contact with one of
+    these phones or e-mails."""
     _can_write(actor)
     name = _required(full_name, "full_name", 300)
     phone_list, email_list = _clean_phones(phones), _clean_emails(emails)
+    if not allow_duplicate and actor is not None:
+        _duplicates(selectors.contact_duplicates(user=actor, phones=phone_list,
+                                                 emails=email_list))
     contact = Contact.objects.create(full_name=name, position=(position or "").strip()[:200],
                                      company=company, owner=owner or actor,
                                      created_at=created_at or timezone.now())

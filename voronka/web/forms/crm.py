@@ -18,7 +18,22 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").replace(",", "\n").splitlines() if line.strip()]
 
 
-class ContactForm(PageForm):
+class DuplicateCheck:
+    """A new contact or company is checked against those the user already sees; after a
+    refusal the form offers "Save as a new one" (two people may share an office phone)."""
+
+    def add_duplicate_field(self) -> None:
+        self.fields["allow_duplicate"] = forms.BooleanField(
+            label=_("Save as a new one"), required=False, widget=forms.HiddenInput)
+
+    def offer_duplicate(self) -> None:
+        self.fields["allow_duplicate"].widget = forms.CheckboxInput()
+
+    def allow_duplicate(self) -> bool:
+        return bool(self.cleaned_data.get("allow_duplicate"))
+
+
+class ContactForm(DuplicateCheck, PageForm):
     full_name = forms.CharField(label=_("Full name"), max_length=300)
     position = forms.CharField(label=_("Position"), required=False, max_length=200)
     company = forms.ChoiceField(label=_("Company"), required=False)  # a picker, see __init__
@@ -39,6 +54,8 @@ class ContactForm(PageForm):
         # A picker: the first companies, the contact's own always, search for the others.
         self.fields["company"] = company_picker(
             user, current=contact.company if contact is not None else None)
+        if contact is None:
+            self.add_duplicate_field()
 
     def phone_list(self) -> list[str]:
         return _lines(self.cleaned_data.get("phones", ""))
@@ -47,7 +64,7 @@ class ContactForm(PageForm):
         return _lines(self.cleaned_data.get("emails", ""))
 
 
-class CompanyForm(PageForm):
+class CompanyForm(DuplicateCheck, PageForm):
     name = forms.CharField(label=_("Name"), max_length=300)
     inn = forms.CharField(label=_("INN"), required=False, max_length=12)
     website = forms.CharField(label=_("Website"), required=False, max_length=300)
@@ -59,3 +76,8 @@ class CompanyForm(PageForm):
                                           "website": company.website,
                                           "address": company.address})
         super().__init__(*args, **kwargs)
+        if company is None:
+            self.add_duplicate_field()
+
+    def company_fields(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in ("name", "inn", "website", "address")}

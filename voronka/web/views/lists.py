@@ -194,13 +194,24 @@ def company_list(request: HttpRequest) -> HttpResponse:
                                                         "q": q})
 
 
+def _refused(form: ContactForm | CompanyForm, exc: errors.ValidationError) -> None:
+    """The service's errors on the form; a duplicate offers "Save as a new one"."""
+    if "duplicate" in exc.errors:
+        form.offer_duplicate()
+    apply_errors(form, exc, {"duplicate": "allow_duplicate"})
+
+
 def _save_contact(request: HttpRequest, form: ContactForm, contact=None):
     data = form.cleaned_data
-    company = company_get(user=request.user, pk=data["company"]) if data["company"] else None
+    if contact is not None and data["company"] == str(contact.company_id or ""):
+        company = contact.company  # kept as it is, even one the user could not pick anew
+    else:
+        company = company_get(user=request.user, pk=data["company"]) if data["company"] else None
     fields = {"full_name": data["full_name"], "position": data["position"], "company": company}
     if contact is None:
         return contact_create(actor=request.user, phones=form.phone_list(),
-                              emails=form.email_list(), **fields)
+                              emails=form.email_list(), **fields,
+                              allow_duplicate=form.allow_duplicate())
     return contact_update(contact=contact, actor=request.user, phones=form.phone_list(),
                           emails=form.email_list(), **fields)
 
@@ -213,7 +224,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
         try:
             contact = _save_contact(request, form)
         except errors.ValidationError as exc:
-            apply_errors(form, exc)
+            _refused(form, exc)
         else:
             messages.success(request, _("The contact is saved."))
             return redirect("web:contact", contact_id=contact.pk)
@@ -247,9 +258,10 @@ def company_new(request: HttpRequest) -> HttpResponse:
     form = CompanyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            company = company_create(actor=request.user, **form.cleaned_data)
+            company = company_create(actor=request.user, **form.company_fields(),
+                                     allow_duplicate=form.allow_duplicate())
         except errors.ValidationError as exc:
-            apply_errors(form, exc)
+            _refused(form, exc)
         else:
             messages.success(request, _("The company is saved."))
             return redirect("web:company", company_id=company.pk)
@@ -265,7 +277,7 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
     form = CompanyForm(request.POST or None, company=company)
     if request.method == "POST" and form.is_valid():
         try:
-            company_update(company=company, actor=request.user, **form.cleaned_data)
+            company_update(company=company, actor=request.user, **form.company_fields())
         except errors.ValidationError as exc:
             apply_errors(form, exc)
         else:
