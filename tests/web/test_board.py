@@ -309,3 +309,10 @@ def test_a_card_without_a_budget_is_marked(pipeline, stages, manager):
     make_deal(pipeline, manager, title="С бюджетом", budget="1500")
     html = login(manager).get(reverse("web:board_pipeline", args=[pipeline.pk])).content.decode()
     assert html.count('class="card-budget none"') == 1 and "no budget" in html
+
+
+def test_the_payment_still_due_reads_as_money(pipeline, stages, manager):
+    deal = make_deal(pipeline, manager, budget="2040000")
+    html = _hx_post(login(manager), reverse("web:deal_win", args=[deal.pk]),
+                    {"version": deal.version, "origin": "board"}).content.decode()
+    assert "2\xa0040\xa0000\xa0₽ still due" in html

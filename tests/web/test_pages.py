@@ -153,12 +153,17 @@ def test_task_done_one_click_with_result(pipeline, deal, manager):
     assert again.status_code == 409
 
 
-def test_wording_advice_endpoint(manager):
+def test_wording_advice_endpoint(manager, deal):
     client = login(manager)
     warn = client.get(reverse("web:task_wording"), {"text": "Мониторинг, созвон"})
     assert "warn" in warn.content.decode() and "мониторинг" in warn.content.decode()
     good = client.get(reverse("web:task_wording"), {"text": "Договориться о созвоне"})
     assert "good" in good.content.decode()
+    # The form posts the text: a long one does not fit in an address.
+    page = client.get(reverse("web:deal", args=[deal.pk])).content.decode()
+    assert f'hx-post="{reverse("web:task_wording")}"' in page
+    long = client.post(reverse("web:task_wording"), {"text": "Созвон " + "а" * 9000})
+    assert long.status_code == 200 and "созвон" in long.content.decode()
 
 
 def test_attach_contact_and_set_company_then_confirm_fact(pipeline, stages, deal, manager,

@@ -130,7 +130,8 @@ class TaskForm(PageForm):
         super().__init__(*args, **kwargs)
         # The wording advice (seed 003 §7) updates as the user types.
         self.fields["text"].widget.attrs.update({
-            "hx-get": reverse("web:task_wording"), "hx-trigger": "input changed delay:250ms",
+            # POST: a long text in a GET's address was refused by the server (414).
+            "hx-post": reverse("web:task_wording"), "hx-trigger": "input changed delay:250ms",
             "hx-target": "#wording", "hx-swap": "outerHTML"})
         people = user_list(user=user).exclude(role=Role.MARKETER)
         self.fields["assignee"].choices = [("", _("Deal owner"))] + [

@@ -19,6 +19,7 @@ from voronka.deals.models import Deal
 from voronka.deals.provide import FactInputs
 from voronka.pipelines.models import Stage, StageRequirement
 
+from ..templatetags.web_tags import money_text
 from .base import PageForm
 from .fields import DateInput, custom_formfield, custom_value
 from .pickers import company_picker, contact_picker
@@ -108,7 +109,7 @@ class FactsForm(PageForm):
         if self.deal.budget <= 0:
             item.note = _("Set the budget first: the payment is a share of it.")
         # The amount still due is a hint, not a value: a payment is recorded only when typed.
-        hint = _("%(amount)s still due") % {"amount": f"{due:f}"} if due > 0 else ""
+        hint = _("%(amount)s still due") % {"amount": money_text(due)} if due > 0 else ""
         yield "payment_amount", forms.CharField(
             label=_("Payment received"), required=False,
             widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": hint}))

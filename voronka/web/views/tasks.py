@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from voronka.accounts.selectors import user_list
 from voronka.activities.selectors import (
@@ -78,9 +78,10 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
     return redirect(safe_next(request, "web:task_list"))
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @web_view
 def task_wording(request: HttpRequest) -> HttpResponse:
-    advice = check_task_wording(request.GET.get("text", ""))
-    return render(request, "web/tasks/_wording.html", {"advice": advice,
-                                                       "text": request.GET.get("text", "")})
+    """The wording advice for the text being typed (POST from the form; GET still works)."""
+    text = (request.POST if request.method == "POST" else request.GET).get("text", "")[:2000]
+    return render(request, "web/tasks/_wording.html", {"advice": check_task_wording(text),
+                                                       "text": text})
