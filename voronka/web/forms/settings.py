@@ -64,7 +64,7 @@ class RequirementForm(PageForm):
     field_name = forms.ChoiceField(label=_("Field"), required=False)
     task_kind = forms.ChoiceField(label=_("Task kind"), required=False,
                                   choices=[("", "—")] + list(TaskKind.choices))
-    payment_share = forms.DecimalField(label=_("Paid, % of the budget"), required=False,
+    payment_share = forms.DecimalField(label=_("Paid, percent of the budget"), required=False,
                                        min_value=Decimal("0.1"), max_value=100,
                                        decimal_places=1, initial="100")
     fact_name = forms.CharField(label=_("Fact to confirm"), required=False, max_length=200)
