@@ -49,6 +49,9 @@ def test_build_a_rule_without_code(client, pipeline, head, manager, jobs):
     assert rule.actions[1]["to"] == "heads"
     edit = client.get(f"/settings/automation/rules/{rule.pk}/").content.decode()
     assert 'value="2"' in edit and "Классифицировать заявку" in edit
+    # The task text gets the same wording advice as a task planned by hand (seed 003 §7).
+    assert 'hx-target="#wording-0"' in edit and 'id="wording-0"' in edit
+    assert 'hx-target="#wording-1"' not in edit  # a notification is no task
     deal = make_deal(pipeline, manager, budget="200000", title="Магазин обуви")
     jobs()
     assert RuleRun.objects.get().status == "success"

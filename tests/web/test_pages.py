@@ -164,6 +164,12 @@ def test_wording_advice_endpoint(manager, deal):
     assert f'hx-post="{reverse("web:task_wording")}"' in page
     long = client.post(reverse("web:task_wording"), {"text": "Созвон " + "а" * 9000})
     assert long.status_code == 200 and "созвон" in long.content.decode()
+    # The automation editor's task text: another input name, another element to fill.
+    named = client.post(reverse("web:task_wording"), {
+        "act-0-text": "Мониторинг", "field": "act-0-text", "target": "wording-0"})
+    assert 'id="wording-0" class="wording warn"' in named.content.decode()
+    odd = client.post(reverse("web:task_wording"), {"text": "x", "target": '"><script>'})
+    assert 'id="wording"' in odd.content.decode() and "<script>" not in odd.content.decode()
 
 
 def test_attach_contact_and_set_company_then_confirm_fact(pipeline, stages, deal, manager,

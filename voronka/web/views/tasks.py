@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +25,7 @@ from voronka.core import errors
 
 from .common import int_or_none, safe_next, toast_response, trigger, web_view
 
+NAME = re.compile(r"[a-z][a-z0-9_-]{0,40}")
 GROUPS = (("overdue", _lazy("Overdue")), ("today", _lazy("Today")),
           ("upcoming", _lazy("Next two weeks")), ("later", _lazy("Later")))
 
@@ -81,7 +84,13 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @web_view
 def task_wording(request: HttpRequest) -> HttpResponse:
-    """The wording advice for the text being typed (POST from the form; GET still works)."""
-    text = (request.POST if request.method == "POST" else request.GET).get("text", "")[:2000]
+    """The wording advice for the text being typed (POST from the form; GET still works).
+    ``field`` names the input when it is not ``text`` and ``target`` the advice's element
+    (the automation editor has a task text per action)."""
+    data = request.POST if request.method == "POST" else request.GET
+    field, target = data.get("field", "text"), data.get("target", "wording")
+    if not (NAME.fullmatch(field) and NAME.fullmatch(target)):
+        field, target = "text", "wording"
+    text = data.get(field, "")[:2000]
     return render(request, "web/tasks/_wording.html", {"advice": check_task_wording(text),
-                                                       "text": text})
+                                                       "text": text, "target": target})
