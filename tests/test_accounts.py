@@ -34,3 +34,17 @@ def test_only_an_admin_sets_another_users_password(admin, head, manager):
     user_set_password(user=manager, actor=admin, password="Nov0e-Slovo-1")
     manager.refresh_from_db()
     assert manager.check_password("Nov0e-Slovo-1")
+
+
+def test_a_head_never_manages_an_administrator_whatever_the_role_says(head, team):
+    from voronka.accounts.models import User
+    from voronka.accounts.services import can_manage_user, user_update
+    from voronka.core.errors import PermissionDenied
+
+    hidden_admin = User.objects.create_user("root2@example.com", "x" * 12, role="manager",
+                                            team=team, is_superuser=True)
+    assert hidden_admin.is_admin and not can_manage_user(head, hidden_admin)
+    with pytest.raises(PermissionDenied):
+        user_update(user=hidden_admin, actor=head, is_active=False)
+    hidden_admin.refresh_from_db()
+    assert hidden_admin.is_active and hidden_admin.is_superuser

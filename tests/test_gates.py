@@ -435,3 +435,11 @@ def test_payment_gate_holds_exactly_when_payments_reach_the_share(payment_gate, 
         holds = budget > 0 and sum(payments, Decimal("0")) >= budget * share
         assert (missing_facts(deal, [stages[0]]) == []) is holds
         transaction.set_rollback(True)
+
+
+def test_a_payment_date_must_be_a_date_not_a_moment(team, manager):
+    pipeline, _stages, _req = gated(team, kind="payment_received")
+    deal = make_deal(pipeline, manager, budget="1000")
+    with pytest.raises(ValidationError) as exc:
+        payment_create(deal=deal, amount="10", actor=manager, paid_on=timezone.now())
+    assert list(exc.value.errors) == ["paid_on"]

@@ -348,3 +348,27 @@ def test_two_stages_of_one_name_are_refused(pipeline, stages, head):
         stage_update(actor=head, stage=stages[0], name=stages[1].name)
     assert stage_update(actor=head, stage=stages[0], name=stages[0].name).name == stages[0].name
     assert pipeline.stages.count() == len(stages)
+
+
+def test_stages_that_already_share_a_name_stay_editable(pipeline, stages, head):
+    """Names from before the uniqueness rule: changing the goal alone is not refused."""
+    from voronka.pipelines.models import Stage
+
+    Stage.objects.filter(pk=stages[1].pk).update(name=stages[0].name)
+    stage = Stage.objects.get(pk=stages[1].pk)
+    assert stage_update(actor=head, stage=stage, name=stage.name, goal="Новая цель").goal == \
+        "Новая цель"
+
+
+def test_reasons_and_pipelines_are_unique_in_any_case(pipeline, team, head):
+    with pytest.raises(ValidationError):
+        loss_reason_create(actor=head, pipeline=pipeline, name="ДОРОГО")
+    with pytest.raises(ValidationError):
+        pipeline_create(actor=head, team=team, name=pipeline.name.lower())
+
+
+def test_noun_names_that_look_like_verbs_are_still_nouns():
+    findings = lint(PROCESS_NAMES[:4] + ["Приём заявки", "Meeting"])
+    assert codes(findings) == [("not_a_process", None)]
+    assert "«Приём заявки», «Meeting»" in findings[0].message["ru"]
+    assert "“Приём заявки”, “Meeting”" in findings[0].message["en"]

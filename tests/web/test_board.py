@@ -316,3 +316,18 @@ def test_the_payment_still_due_reads_as_money(pipeline, stages, manager):
     html = _hx_post(login(manager), reverse("web:deal_win", args=[deal.pk]),
                     {"version": deal.version, "origin": "board"}).content.decode()
     assert "2\xa0040\xa0000\xa0₽ still due" in html
+
+
+def test_a_future_payment_in_the_facts_dialog_is_shown_on_its_date(pipeline, stages, manager):
+    import datetime
+
+    from django.utils import timezone
+
+    deal = make_deal(pipeline, manager, budget="1000")
+    later = (timezone.localdate() + datetime.timedelta(days=5)).isoformat()
+    response = _hx_post(login(manager), reverse("web:deal_facts", args=[deal.pk]), {
+        "to_stage": "win", "version": deal.version, "origin": "board", "filters": "",
+        "payment_amount": "1000", "payment_date": later})
+    html = response.content.decode()
+    assert response.status_code == 422 and "cannot be dated in the future" in html
+    assert "paid_on:" not in html and not deal.payments.exists()

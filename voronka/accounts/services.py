@@ -40,7 +40,8 @@ def can_manage_user(actor: User | None, person: User) -> bool:
     if actor is None or actor.is_admin:
         return True
     return (actor.is_head and actor.pk != person.pk and bool(actor.team_id)
-            and person.team_id == actor.team_id and person.role in assignable_roles(actor))
+            and person.team_id == actor.team_id and not person.is_admin
+            and person.role in assignable_roles(actor))
 
 
 def _require_people_manager(actor: User | None, *, role: str, team: Team | None) -> None:

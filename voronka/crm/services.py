@@ -63,7 +63,7 @@ def _duplicates(found: Iterable[Company | Contact]) -> None:
     if names:
         raise ValidationError({"duplicate": _(
             "Already in the CRM: %(names)s. Open it instead, or tick “Save as a new one”.")
-            % {"names": ", ".join(f"“{n}”" for n in names[:5])}})
+            % {"names": ", ".join(_("“%(name)s”") % {"name": n} for n in names[:5])}})
 
 
 @service

@@ -90,8 +90,9 @@ def deal_facts_provide(*, deal: Deal, actor: User, inputs: FactInputs,
             payment_create(deal=deal, amount=inputs.payment_amount, paid_on=inputs.payment_date,
                            actor=actor)
         except ValidationError as exc:
-            raise ValidationError({"payment_" + k if k == "amount" else k: v
-                                   for k, v in exc.errors.items()}) from exc
+            # The dialog's own field names: payment_amount, payment_date.
+            names = {"amount": "payment_amount", "paid_on": "payment_date"}
+            raise ValidationError({names.get(k, k): v for k, v in exc.errors.items()}) from exc
     for task_id, result in inputs.complete_tasks.items():
         task = Task.objects.filter(pk=task_id, deal=deal, is_done=False).first()
         if task is None:

@@ -314,7 +314,8 @@ def payment_create(*, deal: Deal, amount: Any, paid_on: datetime.date | None = N
     """Record a payment. ``created_at`` (when it was entered) is for trusted callers only."""
     if not can_edit_deal(actor, deal):
         raise PermissionDenied(_("You may not change this deal."))
-    if paid_on is not None and not isinstance(paid_on, datetime.date):
+    if paid_on is not None and (not isinstance(paid_on, datetime.date)
+                                or isinstance(paid_on, datetime.datetime)):
         raise ValidationError({"paid_on": _("Enter a date.")})
     entered = created_at or timezone.now()
     # Money not yet received must not pass a payment gate. A day of slack: the payer's

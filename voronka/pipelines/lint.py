@@ -36,6 +36,9 @@ STATUS_PATTERNS = [
 PROCESS_VERB = re.compile(r"^(?:[а-яё]{2,}(?:ю|у|юсь|усь|ем|им|ём|емся|имся|ёмся)"
                           r"|[a-z]{2,}ing)$")
 FIRST_WORD = re.compile(r"[a-zа-яё]+")
+# Nouns that look like such verbs ("Приём" ends like "провожу"'s kin, "Meeting" like "-ing").
+NOT_VERBS = {"прием", "приём", "объем", "объём", "режим", "интервью", "meeting", "pricing",
+             "onboarding", "briefing", "marketing", "billing", "shipping"}
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,9 @@ def _bilingual(fmt, **params) -> dict[str, str]:
     out = {}
     for lang in ("ru", "en"):
         with translation.override(lang):
-            out[lang] = fmt() % params if params else fmt()
+            # A callable parameter is worked out in the language too (quotes around names).
+            values = {k: v() if callable(v) else v for k, v in params.items()}
+            out[lang] = fmt() % values if values else fmt()
     return out
 
 
@@ -64,7 +69,8 @@ def _matches(patterns: list[str], name: str) -> bool:
 
 def _is_process(name: str) -> bool:
     word = FIRST_WORD.search(name.strip().lower())
-    return word is None or bool(PROCESS_VERB.match(word.group()))
+    return word is None or (word.group() not in NOT_VERBS
+                            and bool(PROCESS_VERB.match(word.group())))
 
 
 def lint_stages(stages: list[Stage], requirement_counts: dict[int, int],
@@ -113,7 +119,7 @@ def lint_stages(stages: list[Stage], requirement_counts: dict[int, int],
             lambda: _("%(names)s: name each stage by what the manager is doing on it, first "
                       "person, with its goal inside (e.g. “Arranging the first meeting”, "
                       "“Agreeing the specification”), not by an event or a document."),
-            names=", ".join(f"“{n}”" for n in nouns))))
+            names=lambda: ", ".join(_("“%(name)s”") % {"name": n} for n in nouns))))
     if stages and not first_stage_requires_budget:
         findings.append(Finding("budget_not_from_first_stage", stages[0].pk, _bilingual(
             lambda: _("The first stage does not require the budget: count and budget matter "

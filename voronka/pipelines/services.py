@@ -45,7 +45,7 @@ def pipeline_create(*, actor: User | None, team: Team, name: str,
     if actor is not None and not (actor.is_admin or (actor.is_head and actor.team_id == team.pk)):
         raise PermissionDenied(_("Only an administrator or the team's head can add pipelines."))
     name = _name(name)
-    if Pipeline.objects.filter(team=team, name=name).exists():
+    if Pipeline.objects.filter(team=team, name__iexact=name).exists():
         raise ValidationError({"name": _("The team already has a pipeline with this name.")})
     position = (Pipeline.objects.aggregate(m=Max("position"))["m"] or 0) + 1
     pipeline = Pipeline.objects.create(team=team, name=name, position=position)
@@ -74,7 +74,8 @@ def pipeline_update(*, actor: User | None, pipeline: Pipeline, name: str) -> Pip
     """Rename a pipeline; its deals, stages and history stay as they are."""
     _manage(actor, pipeline)
     name = _name(name)
-    if Pipeline.objects.filter(team=pipeline.team_id, name=name).exclude(pk=pipeline.pk).exists():
+    if Pipeline.objects.filter(team=pipeline.team_id, name__iexact=name).exclude(
+            pk=pipeline.pk).exists():
         raise ValidationError({"name": _("The team already has a pipeline with this name.")})
     pipeline.name = name
     pipeline.save(update_fields=["name"])
@@ -145,7 +146,7 @@ def stage_update(*, actor: User | None, stage: Stage, **changes: Any) -> Stage:
     if unknown:
         raise ValidationError({n: _("This field cannot be changed here.") for n in unknown})
     fields = _clean_stage_fields(changes)
-    if "name" in fields:
+    if "name" in fields and fields["name"].casefold() != stage.name.casefold():
         _unique_stage_name(list(Stage.objects.filter(pipeline=stage.pipeline_id)),
                            fields["name"], exclude=stage.pk)
     for name, value in fields.items():
@@ -236,7 +237,7 @@ def requirement_delete(*, actor: User | None, requirement: StageRequirement) -> 
 def loss_reason_create(*, actor: User | None, pipeline: Pipeline, name: str) -> LossReason:
     _manage(actor, pipeline)
     name = _name(name)
-    if LossReason.objects.filter(pipeline=pipeline, name=name).exists():
+    if LossReason.objects.filter(pipeline=pipeline, name__iexact=name).exists():
         raise ValidationError({"name": _("This reason already exists.")})
     position = (pipeline.loss_reasons.aggregate(m=Max("position"))["m"] or 0) + 1
     return LossReason.objects.create(pipeline=pipeline, name=name, position=position)
@@ -251,7 +252,7 @@ def loss_reason_update(*, actor: User | None, reason: LossReason, name: str | No
     _manage(actor, reason.pipeline)
     if name is not None:
         name = _name(name)
-        if LossReason.objects.filter(pipeline=reason.pipeline_id, name=name).exclude(
+        if LossReason.objects.filter(pipeline=reason.pipeline_id, name__iexact=name).exclude(
                 pk=reason.pk).exists():
             raise ValidationError({"name": _("This reason already exists.")})
         reason.name = name
