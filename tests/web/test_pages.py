@@ -147,6 +147,8 @@ def test_task_done_one_click_with_result(pipeline, deal, manager):
                            HTTP_HX_REQUEST="true")
     toast = json.loads(response["HX-Trigger"])["toast"]
     assert toast["level"] == "warning" and "has no next step" in toast["message"]
+    # Done from the deal page (no origin): the task does not link to the page it is on.
+    assert f'href="/deals/{deal.pk}/"' not in response.content.decode()
     task.refresh_from_db()
     assert task.is_done and task.result == "Встреча в пятницу"
     again = client.post(reverse("web:task_done", args=[task.pk]), {}, HTTP_HX_REQUEST="true")

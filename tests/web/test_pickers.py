@@ -351,3 +351,34 @@ def test_search_ignores_a_nonsense_chosen_value(manager, companies, bad):
                     company=bad, blank="1")
     assert html.startswith('<option value="">—</option>')
     assert f'value="{companies[-1].pk}"' in html
+
+
+def test_a_non_ascii_digit_is_a_field_error_not_a_crash(pipeline, manager):
+    """"²".isdigit() is true; int("²") raises: the picker and its search must not."""
+    from ..factories import make_deal
+
+    deal = make_deal(pipeline, manager, title="Цифры")
+    client = login(manager)
+    r = client.post(reverse("web:deal_edit", args=[deal.pk]),
+                    {"title": "Цифры", "owner": str(manager.pk), "company": "²",
+                     "version": deal.version})
+    assert r.status_code == 422 and "Company" in r.content.decode()
+    search = client.get(reverse("web:pick_companies"),
+                        {"field": "company", "company": "²", "q": "Ром"})
+    assert search.status_code == 200
+
+
+def test_a_search_keeps_the_objects_own_company_even_one_the_user_cannot_pick(
+        manager, outsider):
+    """The contact page keeps a company the user could not pick anew; a search must too."""
+    from voronka.crm.services import company_create, contact_create
+
+    foreign = company_create(actor=outsider, name="ООО Чужая")
+    contact = contact_create(actor=manager, full_name="Ирина", company=foreign)
+    client = login(manager)
+    page = client.get(reverse("web:contact", args=[contact.pk])).content.decode()
+    assert "ООО Чужая" in page and "keep_label=" in page
+    start = page.index('hx-get="', page.index('name="q"')) + len('hx-get="')
+    url = page[start:page.index('"', start)].replace("&amp;", "&")
+    options = client.get(f"{url}&company={foreign.pk}&q=Ром").content.decode()
+    assert f'<option value="{foreign.pk}" selected>ООО Чужая</option>' in options

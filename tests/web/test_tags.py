@@ -50,6 +50,10 @@ def test_time_in_stage_is_coarse():
     ("budget", "", "—"),
     ("expected_close_date", "2026-12-01", "12/01/2026"),
     ("title", "12:не ссылка", "12:не ссылка"),  # only references lose their id
+    ("stage", "12:Согласовываю ТЗ", "Согласовываю ТЗ"),  # an administrator's correction
+    ("custom_fields.support", "true", "Yes"),
+    ("custom_fields.launch", "2026-12-01", "12/01/2026"),
+    ("custom_fields.note", "12:30 у входа", "12:30 у входа"),
 ])
 def test_field_changes_read_as_the_user_expects(field, stored, shown):
     with translation.override("en"):

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -57,7 +58,9 @@ class Picker:
 
     def find(self, user: User, pk: Any) -> Model | None:
         text = str(pk or "").strip()
-        return self.visible(user).filter(pk=int(text)).first() if text.isdigit() else None
+        # ASCII digits only: "²".isdigit() is true, and int() refuses it.
+        return (self.visible(user).filter(pk=int(text)).first()
+                if text.isascii() and text.isdigit() else None)
 
 
 PICKERS: dict[str, Picker] = {
@@ -77,15 +80,19 @@ class Option:
 
 
 def option_list(picker: Picker, user: User, records: list[Model], *, selected: str = "",
-                blank: bool = True, more: bool = False) -> list[Option]:
+                blank: bool = True, more: bool = False,
+                kept: tuple[str, str] | None = None) -> list[Option]:
     """The options of a picker: the blank one, the selected record (even when it is not among
-    ``records``) and ``records``; a note when there are more or none."""
+    ``records``) and ``records``; a note when there are more or none. ``kept`` is the form
+    object's own value (id, label): kept even when the user could not pick it anew."""
     options = [Option("", BLANK, selected == "")] if blank else []
     shown = {str(r.pk) for r in records}
     if selected and selected not in shown:
         current = picker.find(user, selected)
         if current is not None:
             options.append(Option(str(current.pk), picker.label(current), True))
+        elif kept is not None and kept[0] == selected:
+            options.append(Option(kept[0], kept[1], True))
     options += [Option(str(r.pk), picker.label(r), str(r.pk) == selected) for r in records]
     if more:
         options.append(Option("", str(_("More found: type more to narrow the search.")),
@@ -129,9 +136,12 @@ class SearchSelect(forms.Select):
         context["widget"]["options"] = [Option(v, label, v == selected) for v, label in choices]
         if self.picker is not None:
             blank = bool(choices) and choices[0][0] == ""
-            url = reverse(self.picker.url_name)
+            params = {"field": name, **({"blank": "1"} if blank else {})}
+            if self.current:  # the object's own value survives a search (it may be unpickable)
+                params.update(keep=self.current[0], keep_label=self.current[1])
+            url = f"{reverse(self.picker.url_name)}?{urlencode(params)}"
             context["widget"]["search"] = {
-                "url": f"{url}?field={name}{'&blank=1' if blank else ''}",
+                "url": url,
                 "label": self.picker.search_label,
             }
         return context

@@ -191,6 +191,7 @@ def plans_a_process(text: str) -> bool:
 
 
 _REF = re.compile(r"^([+-]?)(\d+):(.*)$", re.DOTALL)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ROLE = re.compile(r"^(.*) \((\w+)\)$", re.DOTALL)
 
 
@@ -205,12 +206,15 @@ def change_value(value: str, field: str) -> str:
             return money_text(Decimal(value))
         except InvalidOperation:
             return value
-    if field == "expected_close_date":
+    if field == "expected_close_date" or (field.startswith("custom_fields.")
+                                          and _ISO_DATE.fullmatch(value)):
         try:
             return formats.date_format(datetime.date.fromisoformat(value), "SHORT_DATE_FORMAT")
         except ValueError:
             return value
-    ref = _REF.match(value) if field in ("owner", "company", "contacts") else None
+    if field.startswith("custom_fields.") and value in ("true", "false"):
+        return _("Yes") if value == "true" else _("No")
+    ref = _REF.match(value) if field in ("owner", "company", "contacts", "stage") else None
     if ref is None:
         return value
     sign, _pk, text = ref.groups()

@@ -20,10 +20,13 @@ def _options(request: HttpRequest, picker: Picker) -> HttpResponse:
     limit = SEARCH_LIMIT if q else PICKER_LIMIT
     records = picker.first(request.user, limit + 1, search=q)
     field = query.get("field", "")
-    selected = (query.get(field, "") if field and field not in ("q", "field", "blank")
+    selected = (query.get(field, "") if field and field not in ("q", "field", "blank", "keep",
+                                                                  "keep_label")
                 else "").strip()
+    keep = query.get("keep", "")
     options = option_list(picker, request.user, records[:limit], selected=selected,
-                          blank=query.get("blank") == "1", more=len(records) > limit)
+                          blank=query.get("blank") == "1", more=len(records) > limit,
+                          kept=(keep, query.get("keep_label", "")[:300]) if keep else None)
     return render(request, "web/widgets/_options.html", {"options": options})
 
 

@@ -67,6 +67,7 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
                   if request.POST.get("origin") == "tasks" else {})
         response = render(request, "web/tasks/_done.html", {
             "task": task, "now": now, "counts": counts,
+            "on_deal_page": request.POST.get("origin") != "tasks",
             "nav_overdue": task_overdue(user=request.user).count()})
         if deal_lacks_next_step(task=task):
             return trigger(response, "toast", {"level": "warning", "message": _(
