@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 
 from voronka.accounts.models import Role, User
@@ -31,13 +33,20 @@ def pipeline_get(*, user: User, pk) -> Pipeline:
         raise NotFound("pipeline") from exc
 
 
+def _in_visible_pipeline(qs: QuerySet, pipeline_path: str, *, user: User, pk: Any,
+                         name: str) -> Any:
+    """The row ``pk`` of ``qs`` if its pipeline (``pipeline_path``) is one the user sees;
+    NotFound otherwise, for a bad id too."""
+    try:
+        return qs.get(pk=int(pk), **{f"{pipeline_path}__in": pipeline_list(user=user)})
+    except (qs.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(name) from exc
+
+
 def stage_get(*, user: User, pk) -> Stage:
     """A stage of a pipeline the user sees; NotFound otherwise."""
-    try:
-        return (Stage.objects.select_related("pipeline", "pipeline__team")
-                .get(pk=int(pk), pipeline__in=pipeline_list(user=user)))
-    except (Stage.DoesNotExist, ValueError, TypeError) as exc:
-        raise NotFound("stage") from exc
+    return _in_visible_pipeline(Stage.objects.select_related("pipeline", "pipeline__team"),
+                                "pipeline", user=user, pk=pk, name="stage")
 
 
 def stage_list(*, user: User, pipeline_id: int | None = None) -> QuerySet[Stage]:
@@ -51,20 +60,15 @@ def stage_list(*, user: User, pipeline_id: int | None = None) -> QuerySet[Stage]
 
 def requirement_get(*, user: User, pk) -> StageRequirement:
     """An exit requirement of a pipeline the user sees; NotFound otherwise."""
-    try:
-        return (StageRequirement.objects.select_related("stage", "stage__pipeline")
-                .get(pk=int(pk), stage__pipeline__in=pipeline_list(user=user)))
-    except (StageRequirement.DoesNotExist, ValueError, TypeError) as exc:
-        raise NotFound("requirement") from exc
+    return _in_visible_pipeline(
+        StageRequirement.objects.select_related("stage", "stage__pipeline"), "stage__pipeline",
+        user=user, pk=pk, name="requirement")
 
 
 def loss_reason_get(*, user: User, pk) -> LossReason:
     """A loss reason of a pipeline the user sees; NotFound otherwise."""
-    try:
-        return (LossReason.objects.select_related("pipeline")
-                .get(pk=int(pk), pipeline__in=pipeline_list(user=user)))
-    except (LossReason.DoesNotExist, ValueError, TypeError) as exc:
-        raise NotFound("loss reason") from exc
+    return _in_visible_pipeline(LossReason.objects.select_related("pipeline"), "pipeline",
+                                user=user, pk=pk, name="loss reason")
 
 
 def custom_field_list(*, pipeline_id: int) -> list[CustomField]:
@@ -74,11 +78,8 @@ def custom_field_list(*, pipeline_id: int) -> list[CustomField]:
 
 def custom_field_get(*, user: User, pk) -> CustomField:
     """A custom field of a pipeline the user sees; NotFound otherwise."""
-    try:
-        return (CustomField.objects.select_related("pipeline")
-                .get(pk=int(pk), pipeline__in=pipeline_list(user=user)))
-    except (CustomField.DoesNotExist, ValueError, TypeError) as exc:
-        raise NotFound("custom field") from exc
+    return _in_visible_pipeline(CustomField.objects.select_related("pipeline"), "pipeline",
+                                user=user, pk=pk, name="custom field")
 
 
 def stage_deal_counts(*, pipeline: Pipeline) -> dict[int, int]:

@@ -3,6 +3,7 @@ custom fields) with the funnel linter's findings shown as the user edits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -95,6 +96,20 @@ def _saved(request: HttpRequest, pipeline: Pipeline, message: str) -> HttpRespon
     return redirect("web:pipeline_edit", pipeline_id=pipeline.pk)
 
 
+def _submit(request: HttpRequest, pipeline: Pipeline, form: Any, save: Callable[[], Any],
+            done: str, slot: str, aliases: dict[str, str] | None = None) -> HttpResponse:
+    """One editor form: valid and saved → back to the editor with ``done``; otherwise the
+    editor again with this form (under ``slot``) showing its errors, 422."""
+    if form.is_valid():
+        try:
+            save()
+        except errors.ValidationError as exc:
+            apply_errors(form, exc, aliases)
+        else:
+            return _saved(request, pipeline, done)
+    return _editor(request, pipeline, status=422, **{slot: form})
+
+
 def _stage_fields(form: StageForm) -> dict[str, Any]:
     data = form.cleaned_data
     return {"name": data["name"], "goal": data["goal"],
@@ -141,15 +156,9 @@ def pipeline_edit(request: HttpRequest, pipeline_id: int) -> HttpResponse:
 def pipeline_rename(request: HttpRequest, pipeline_id: int) -> HttpResponse:
     pipeline = _managed(request, pipeline_id)
     form = PipelineRenameForm(request.POST)
-    if form.is_valid():
-        try:
-            pipeline_update(actor=request.user, pipeline=pipeline,
-                            name=form.cleaned_data["name"])
-        except errors.ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            return _saved(request, pipeline, _("The pipeline is renamed."))
-    return _editor(request, pipeline, status=422, rename=form)
+    return _submit(request, pipeline, form, lambda: pipeline_update(
+        actor=request.user, pipeline=pipeline, name=form.cleaned_data["name"]),
+        _("The pipeline is renamed."), "rename")
 
 
 @require_GET
@@ -172,14 +181,9 @@ def pipeline_lint_view(request: HttpRequest, pipeline_id: int) -> HttpResponse:
 def stage_add(request: HttpRequest, pipeline_id: int) -> HttpResponse:
     pipeline = _managed(request, pipeline_id)
     form = StageForm(request.POST, prefix="new")
-    if form.is_valid():
-        try:
-            stage_create(actor=request.user, pipeline=pipeline, **_stage_fields(form))
-        except errors.ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            return _saved(request, pipeline, _("The stage is added."))
-    return _editor(request, pipeline, status=422, new_stage=form)
+    return _submit(request, pipeline, form, lambda: stage_create(
+        actor=request.user, pipeline=pipeline, **_stage_fields(form)),
+        _("The stage is added."), "new_stage")
 
 
 @require_POST
@@ -188,14 +192,9 @@ def stage_edit(request: HttpRequest, stage_id: int) -> HttpResponse:
     stage = stage_get(user=request.user, pk=stage_id)
     pipeline = _managed(request, stage.pipeline_id)
     form = StageForm(request.POST, prefix=f"s{stage.pk}")
-    if form.is_valid():
-        try:
-            stage_update(actor=request.user, stage=stage, **_stage_fields(form))
-        except errors.ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            return _saved(request, pipeline, _("The stage is saved."))
-    return _editor(request, pipeline, status=422, **{f"stage_{stage.pk}": form})
+    return _submit(request, pipeline, form, lambda: stage_update(
+        actor=request.user, stage=stage, **_stage_fields(form)),
+        _("The stage is saved."), f"stage_{stage.pk}")
 
 
 @require_POST
@@ -239,14 +238,9 @@ def requirement_add(request: HttpRequest, stage_id: int) -> HttpResponse:
     stage = stage_get(user=request.user, pk=stage_id)
     pipeline = _managed(request, stage.pipeline_id)
     form = RequirementForm(request.POST, pipeline=pipeline, prefix=f"r{stage.pk}")
-    if form.is_valid():
-        try:
-            requirement_create(actor=request.user, stage=stage, **form.service_kwargs())
-        except errors.ValidationError as exc:
-            apply_errors(form, exc, {"custom_field": "field_name"})
-        else:
-            return _saved(request, pipeline, _("The exit fact is added."))
-    return _editor(request, pipeline, status=422, **{f"req_{stage.pk}": form})
+    return _submit(request, pipeline, form, lambda: requirement_create(
+        actor=request.user, stage=stage, **form.service_kwargs()),
+        _("The exit fact is added."), f"req_{stage.pk}", {"custom_field": "field_name"})
 
 
 @require_POST
@@ -263,15 +257,9 @@ def requirement_remove(request: HttpRequest, requirement_id: int) -> HttpRespons
 def reason_add(request: HttpRequest, pipeline_id: int) -> HttpResponse:
     pipeline = _managed(request, pipeline_id)
     form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            loss_reason_create(actor=request.user, pipeline=pipeline,
-                               name=form.cleaned_data["name"])
-        except errors.ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            return _saved(request, pipeline, _("The loss reason is added."))
-    return _editor(request, pipeline, status=422, reason=form)
+    return _submit(request, pipeline, form, lambda: loss_reason_create(
+        actor=request.user, pipeline=pipeline, name=form.cleaned_data["name"]),
+        _("The loss reason is added."), "reason")
 
 
 @require_POST
@@ -279,16 +267,10 @@ def reason_add(request: HttpRequest, pipeline_id: int) -> HttpResponse:
 def field_add(request: HttpRequest, pipeline_id: int) -> HttpResponse:
     pipeline = _managed(request, pipeline_id)
     form = CustomFieldForm(request.POST)
-    if form.is_valid():
-        try:
-            custom_field_create(actor=request.user, pipeline=pipeline,
-                                name=form.cleaned_data["name"], kind=form.cleaned_data["kind"],
-                                choices=form.choice_list())
-        except errors.ValidationError as exc:
-            apply_errors(form, exc, {"code": "name"})
-        else:
-            return _saved(request, pipeline, _("The field is added."))
-    return _editor(request, pipeline, status=422, field=form)
+    return _submit(request, pipeline, form, lambda: custom_field_create(
+        actor=request.user, pipeline=pipeline, name=form.cleaned_data["name"],
+        kind=form.cleaned_data["kind"], choices=form.choice_list()),
+        _("The field is added."), "field", {"code": "name"})
 
 
 @require_POST
@@ -303,14 +285,9 @@ def reason_edit(request: HttpRequest, reason_id: int) -> HttpResponse:
         return _saved(request, pipeline, _("The loss reason is offered again.") if active
                       else _("The loss reason is retired: no longer offered when archiving."))
     form = ReasonForm(request.POST, prefix=f"lr{reason.pk}")
-    if form.is_valid():
-        try:
-            loss_reason_update(actor=request.user, reason=reason, name=form.cleaned_data["name"])
-        except errors.ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            return _saved(request, pipeline, _("The loss reason is saved."))
-    return _editor(request, pipeline, status=422, **{f"reason_{reason.pk}": form})
+    return _submit(request, pipeline, form, lambda: loss_reason_update(
+        actor=request.user, reason=reason, name=form.cleaned_data["name"]),
+        _("The loss reason is saved."), f"reason_{reason.pk}")
 
 
 @require_POST
@@ -319,12 +296,6 @@ def field_edit(request: HttpRequest, field_id: int) -> HttpResponse:
     field = custom_field_get(user=request.user, pk=field_id)
     pipeline = _managed(request, field.pipeline_id)
     form = CustomFieldEditForm(request.POST, prefix=f"cf{field.pk}")
-    if form.is_valid():
-        try:
-            custom_field_update(actor=request.user, field=field, name=form.cleaned_data["name"],
-                                choices=form.choice_list())
-        except errors.ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            return _saved(request, pipeline, _("The field is saved."))
-    return _editor(request, pipeline, status=422, **{f"field_{field.pk}": form})
+    return _submit(request, pipeline, form, lambda: custom_field_update(
+        actor=request.user, field=field, name=form.cleaned_data["name"],
+        choices=form.choice_list()), _("The field is saved."), f"field_{field.pk}")
