@@ -58,3 +58,12 @@ def test_time_in_stage_is_coarse():
 def test_field_changes_read_as_the_user_expects(field, stored, shown):
     with translation.override("en"):
         assert change_value(stored, field) == shown
+
+
+@pytest.mark.parametrize(("hours", "shown"), [(336, "14 days"), (48, "2 days"), (24, "24 hours"),
+                                              (36, "36 hours"), (1, "1 hour"), (None, "")])
+def test_a_time_limit_reads_in_days_when_it_is_days(hours, shown):
+    from voronka.web.templatetags.web_tags import hours_or_days
+
+    with translation.override("en"):
+        assert hours_or_days(hours) == shown

@@ -147,8 +147,9 @@ def stage_update(*, actor: User | None, stage: Stage, **changes: Any) -> Stage:
         raise ValidationError({n: _("This field cannot be changed here.") for n in unknown})
     fields = _clean_stage_fields(changes)
     if "name" in fields and fields["name"].casefold() != stage.name.casefold():
-        _unique_stage_name(list(Stage.objects.filter(pipeline=stage.pipeline_id)),
-                           fields["name"], exclude=stage.pk)
+        # Locked as stage_create locks them: two renames at once cannot both pass.
+        _unique_stage_name(list(Stage.objects.select_for_update().filter(
+            pipeline=stage.pipeline_id)), fields["name"], exclude=stage.pk)
     for name, value in fields.items():
         setattr(stage, name, value)
     stage.save()

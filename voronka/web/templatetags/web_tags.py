@@ -105,6 +105,16 @@ def days(value: int) -> str:
 
 
 @register.filter
+def hours_or_days(hours: int | None) -> str:
+    """A stage's time limit as a head of sales says it: whole days when it is days."""
+    if not hours:
+        return ""
+    if hours >= 48 and hours % 24 == 0:
+        return days(hours // 24)
+    return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+
+
+@register.filter
 def duration(seconds: int | None) -> str:
     """Call length in minutes and seconds (calls are measured in minutes, seed 003)."""
     seconds = int(seconds or 0)
