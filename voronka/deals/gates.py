@@ -46,6 +46,11 @@ BUILTIN_FIELDS: dict[str, tuple[object, Callable[[Deal], bool]]] = {
 LANGUAGES = ("ru", "en")
 
 
+def amount_paid(deal: Deal) -> Decimal:
+    """The sum of the deal's payments (what a payment requirement compares with its share)."""
+    return deal.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+
+
 class _Facts:
     """Lazily loaded facts of one deal, each kind fetched at most once (or given, when they
     were read with the pipeline's layout: ``deal_layout``)."""
@@ -75,8 +80,7 @@ class _Facts:
             .values_list("kind", flat=True).distinct()))
 
     def paid(self) -> Decimal:
-        return self._get("paid", lambda: self.deal.payments.aggregate(s=Sum("amount"))["s"]
-                         or Decimal("0"))
+        return self._get("paid", lambda: amount_paid(self.deal))
 
     def confirmed(self) -> set[int]:
         return self._get("facts", lambda: set(

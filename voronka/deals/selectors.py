@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 
 from voronka.accounts.models import User
 from voronka.core.errors import NotFound
@@ -225,6 +225,6 @@ def deal_page(*, user: User, deal: Deal, now: datetime.datetime) -> DealPage:
                            .prefetch_related("contact__phones", "contact__emails")),
         open_tasks=open_tasks,
         completable={t.pk for t in open_tasks if can_complete_task(user, t)},
-        paid=deal.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0"),
+        paid=gates.amount_paid(deal),
         days_in_stage=days, over_time_limit=deal.is_open and over,
         can_edit=can_edit_deal(user, deal), can_correct=can_correct_deal(user, deal))

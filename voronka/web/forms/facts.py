@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from voronka.accounts.models import User
@@ -104,8 +103,7 @@ class FactsForm(PageForm):
 
     def _payment_controls(self, req: StageRequirement, item: FactItem):
         share = req.payment_share or Decimal("1")
-        paid = self.deal.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0")
-        due = (self.deal.budget * share).quantize(Decimal("0.01")) - paid
+        due = (self.deal.budget * share).quantize(Decimal("0.01")) - gates.amount_paid(self.deal)
         if self.deal.budget <= 0:
             item.note = _("Set the budget first: the payment is a share of it.")
         # The amount still due is a hint, not a value: a payment is recorded only when typed.
