@@ -100,9 +100,21 @@ def test_bad_input_names_the_field(client, admin, history):
     page(client, admin, "/reports/nonsense/", status=404)
 
 
-def test_other_team_pipeline_is_not_offered(client, manager, other_pipeline, history):
+def test_other_team_pipeline_is_not_offered(client, manager, other_pipeline, other_manager,
+                                            history):
+    from tests.factories import make_deal
+
+    make_deal(other_pipeline, other_manager, source="Tender-portal-SECRET")
     r = page(client, manager, f"/reports/funnel/?pipeline={other_pipeline.pk}&{Q}", status=400)
-    assert other_pipeline.name not in r.content.decode()
+    html = r.content.decode()
+    assert other_pipeline.name not in html
+    assert "Tender-portal-SECRET" not in html  # nor its deals' sources in the menu
+
+
+@pytest.mark.parametrize("value", ["²", "99999999999999999999", "-1"])
+def test_a_pipeline_that_cannot_be_an_id_is_a_bad_filter_not_a_crash(client, manager, history,
+                                                                     value):
+    page(client, manager, f"/reports/funnel/?pipeline={value}&{Q}", status=400)
 
 
 def test_navigation_link(client, admin, history):

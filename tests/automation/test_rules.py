@@ -89,6 +89,37 @@ def test_bad_rules_are_refused_naming_the_field(pipeline, head, other_team):
     assert not Rule.objects.exists()
 
 
+def test_a_rule_sends_deals_only_to_its_own_teams_or_shared_webhooks(
+        pipeline, head, admin, manager, team, other_team, jobs):
+    """Another team's endpoint is neither offered nor accepted, and one handed to another team
+    after the rule was saved receives nothing."""
+    from voronka.integrations.models import WebhookDelivery
+    from voronka.integrations.selectors import webhooks_for
+    from voronka.integrations.subscriptions import webhook_subscription_create
+
+    def sub(url, team_):
+        return webhook_subscription_create(actor=admin, url=url, events=["deal.created"],
+                                           team=team_, secret="s3cret-s3cret-s3cret")
+
+    ours, shared, theirs = (sub("https://ours.example/h", team),
+                            sub("https://all.example/h", None),
+                            sub("https://theirs.example/h", other_team))
+    assert list(webhooks_for(team_id=pipeline.team_id)) == [ours, shared]
+    with pytest.raises(ValidationError) as exc:
+        _rule(head, pipeline, trigger="deal_created",
+              actions=[{"type": "webhook", "subscription_id": theirs.pk}])
+    assert "actions.0.subscription_id" in exc.value.errors
+    _rule(head, pipeline, trigger="deal_created",
+          actions=[{"type": "webhook", "subscription_id": ours.pk}])
+    ours.team = other_team
+    ours.save()
+    make_deal(pipeline, manager)
+    jobs()
+    assert not WebhookDelivery.objects.filter(subscription=ours).exists()
+    run = RuleRun.objects.get()
+    assert run.actions[0]["outcome"] == "failed"
+
+
 def test_update_toggle_delete(pipeline, head, manager, jobs):
     rule = _rule(head, pipeline, trigger="deal_created")
     rule_update(actor=head, rule=rule, name="New", trigger="payment_recorded",

@@ -92,3 +92,46 @@ def test_a_queued_run_shows_no_raw_phase_name(client, people, pipeline, tmp_path
     assert run.status == "queued"
     page = client.get(reverse("imports:progress", args=[run.pk])).content.decode()
     assert "В очереди" in page and "queued" not in page
+
+
+@pytest.mark.parametrize("who", ["other_manager", "marketer", "inactive", "garbage"])
+def test_a_head_cannot_give_imported_rows_to_someone_outside_the_team(
+        who, client, head, manager, other_manager, marketer, pipeline, tmp_path, settings,
+        immediate_jobs, django_capture_on_commit_callbacks):
+    """The owner menu offers the head's team; a forged owner is a field error, nothing runs."""
+    settings.VAR_DIR = tmp_path
+    manager.is_active = False
+    manager.save()
+    owner = {"other_manager": other_manager.pk, "marketer": marketer.pk,
+             "inactive": manager.pk, "garbage": "²"}[who]
+    client.force_login(head)
+    upload = tmp_path / "deals.csv"
+    upload.write_text("title,budget\nImported deal,100\n", encoding="utf-8")
+    with open(upload, "rb") as f:
+        client.post(reverse("imports:home"), {"kind": "deals", "file": f})
+    run = ImportRun.objects.get()
+    page = client.get(reverse("imports:map", args=[run.pk])).content.decode()
+    assert f'value="{other_manager.pk}"' not in page and f'value="{marketer.pk}"' not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("imports:map", args=[run.pk]), {
+            "action": "run", "pipeline": pipeline.pk, "map_title": "title",
+            "map_budget": "budget", "owner": owner})
+    assert response.status_code == 422
+    assert "Choose the owner from the list" in response.content.decode()
+    run.refresh_from_db()
+    assert run.status != "done" and Deal.objects.count() == 0
+
+
+def test_the_import_job_refuses_an_owner_outside_the_team(head, other_manager, pipeline,
+                                                          tmp_path):
+    """The same rule where the job runs (a run queued before, or the command line)."""
+    from voronka.imports.services import import_file
+
+    upload = tmp_path / "deals.csv"
+    upload.write_text("title\nImported deal\n", encoding="utf-8")
+    from voronka.imports.reading import ImportFileError
+
+    with pytest.raises(ImportFileError) as caught:
+        import_file(actor=head, kind="deals", path=upload, mapping={"title": "title"},
+                    pipeline=pipeline, default_owner=other_manager)
+    assert caught.value.code == "owner" and Deal.objects.count() == 0

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from voronka.core.errors import NotFound, ValidationError
+from voronka.core.numbers import parse_id
 from voronka.web.views.common import web_view
 
 from . import charts, export
@@ -33,9 +34,11 @@ REPORTS = ("funnel", "time", "managers", "losses", "dynamics")
 def _form(request: HttpRequest) -> tuple[ReportFilterForm, list]:
     user = request.user
     pipelines = list(report_pipelines(user=user))
-    raw = request.GET.get("pipeline", "")
-    pipeline_id = int(raw) if raw.isdigit() else (pipelines[0].pk if pipelines else None)
-    sources = report_sources(pipeline_id=pipeline_id) if pipeline_id else []
+    # The sources offered are those of a pipeline the user may see: the form refuses any other
+    # later, but its menu is drawn first.
+    asked = parse_id(request.GET.get("pipeline"))
+    pipeline = next((p for p in pipelines if p.pk == asked), pipelines[0] if pipelines else None)
+    sources = report_sources(pipeline_id=pipeline.pk) if pipeline else []
     form = ReportFilterForm(request.GET, pipelines=pipelines, teams=list(report_teams(user=user)),
                             managers=list(report_managers(user=user)), sources=sources)
     return form, pipelines

@@ -273,13 +273,17 @@ def _move_next(rule: Rule, deal: Deal, action: dict, key: str) -> Outcome:
 
 
 def _webhook(rule: Rule, deal: Deal, action: dict, key: str) -> Outcome:
-    from voronka.integrations.models import WebhookSubscription
     from voronka.integrations.payloads import deal_snapshot
+    from voronka.integrations.selectors import webhooks_for
     from voronka.integrations.subscriptions import webhook_call
 
-    sub = WebhookSubscription.objects.filter(pk=action.get("subscription_id")).first()
+    # Checked again when it fires: the subscription may have been switched off or given to
+    # another team since the rule was saved.
+    sub = webhooks_for(team_id=deal.pipeline.team_id).filter(
+        pk=action.get("subscription_id")).first()
     if sub is None:
-        return Outcome(actions.WEBHOOK, "failed", _("The webhook is gone."))
+        return Outcome(actions.WEBHOOK, "failed",
+                       _("The webhook is gone, switched off or another team's."))
     delivery = webhook_call(subscription=sub, idempotency_key=key, payload={
         "rule": {"id": rule.pk, "name": rule.name}, "deal": deal_snapshot(deal)})
     return Outcome(actions.WEBHOOK, "done", sub.url, delivery.pk)

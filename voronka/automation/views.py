@@ -43,7 +43,7 @@ def pipeline_rules(request: HttpRequest, pipeline_id: int) -> HttpResponse:
 
 
 def _choices(pipeline: Pipeline) -> dict[str, Any]:
-    from voronka.integrations.selectors import email_templates_for, webhook_choices
+    from voronka.integrations.selectors import email_templates_for, webhooks_for
 
     catalogue = conditions.field_catalogue(pipeline)
     settable = [spec for code, spec in catalogue.items()
@@ -59,7 +59,7 @@ def _choices(pipeline: Pipeline) -> dict[str, Any]:
         "notify_to": list(actions.NOTIFY_TO.items()),
         "users": actions.team_users(pipeline),
         "templates": email_templates_for(team_id=pipeline.team_id),
-        "subscriptions": webhook_choices(),
+        "subscriptions": list(webhooks_for(team_id=pipeline.team_id)),
         "units": [("minutes", _("minutes")), ("hours", _("hours")), ("days", _("days"))],
         "variables": _variables(),
     }

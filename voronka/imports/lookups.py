@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from voronka.accounts.models import Role, User
+from voronka.accounts.models import User
 from voronka.deals.visibility import can_use_pipeline
 from voronka.pipelines.models import CustomField, LossReason, Pipeline, Stage, StageRequirement
 
+from .selectors import import_owners
 from .values import word
 
 
@@ -33,11 +34,7 @@ class Lookups:
         """An active user who may own deals, by e-mail or full name (case-insensitive)."""
         if self._owners is None:
             self._owners = {}
-            users = User.objects.filter(is_active=True,
-                                        role__in=(Role.MANAGER, Role.HEAD, Role.ADMIN))
-            if self.actor is not None and not self.actor.is_admin:
-                users = users.filter(team_id=self.actor.team_id)
-            for user in users.order_by("id"):
+            for user in import_owners(user=self.actor).order_by("id"):
                 self._owners.setdefault(word(user.email), user)
                 if user.full_name:
                     self._owners.setdefault(word(user.full_name), user)

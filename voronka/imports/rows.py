@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from voronka.accounts.models import User
 from voronka.core.errors import ValidationError
 from voronka.core.normalize import InvalidValue, normalize_email, normalize_phone
+from voronka.core.numbers import ascii_digits
 from voronka.deals.services import parse_money
 from voronka.pipelines.fields import FieldValueError, clean_custom_value
 from voronka.pipelines.models import LossReason, Pipeline, Stage
@@ -149,7 +150,7 @@ class Row:
 
     def inn(self, target: str) -> str:
         inn = self.get(target)
-        if inn and (not inn.isdigit() or len(inn) not in (10, 12)):
+        if inn and (not ascii_digits(inn) or len(inn) not in (10, 12)):
             self.fail(target, _("An INN has 10 or 12 digits."))
         return inn
 

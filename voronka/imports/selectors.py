@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from voronka.accounts.models import User
+from voronka.accounts.models import Role, User
 from voronka.core.errors import NotFound
 from voronka.deals.visibility import can_use_pipeline
 from voronka.pipelines.models import Pipeline
@@ -31,3 +31,12 @@ def saved_mapping(*, source: str, kind: str) -> dict[str, str]:
 def importable_pipelines(*, user: User) -> list[Pipeline]:
     return [p for p in Pipeline.objects.filter(is_active=True).select_related("team")
             if can_use_pipeline(user, p)]
+
+
+def import_owners(*, user: User | None) -> QuerySet[User]:
+    """Who may own what an import writes: an active manager, head of sales or administrator, of
+    the importer's own team unless the importer is an administrator (or the command line)."""
+    users = User.objects.filter(is_active=True, role__in=(Role.MANAGER, Role.HEAD, Role.ADMIN))
+    if user is not None and not user.is_admin:
+        users = users.filter(team_id=user.team_id)
+    return users.order_by("full_name", "email")

@@ -17,9 +17,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from voronka.accounts.models import User
-from voronka.core.errors import PermissionDenied
+from voronka.core.errors import PermissionDenied, ValidationError
+from voronka.core.normalize import clean_text
 from voronka.crm.models import Company, Contact
 from voronka.deals.models import Deal
 from voronka.pipelines.models import Pipeline
@@ -31,6 +33,7 @@ from .mapping import CUSTOM_PREFIX, TARGETS
 from .models import ImportedRecord, ImportRun, Kind, SavedMapping
 from .reading import ImportFileError, read_table
 from .rows import Record, Row, RowError
+from .selectors import import_owners
 from .writer import BATCH, Writer
 
 Progress = Callable[[str, int, int], None]
@@ -93,6 +96,14 @@ def _duplicates(kind: str, source: str, records: list[Record], errors: list[RowE
                 % {"id": ext, "pk": pk}))
 
 
+OWNER_REFUSED = gettext_lazy("Choose the owner from the list: an active user of your team "
+                             "who may own deals.")
+
+
+def _may_own(actor: User | None, owner_id: int) -> bool:
+    return import_owners(user=actor).filter(pk=owner_id).exists()
+
+
 def import_file(*, actor: User | None, kind: str, path: str | os.PathLike, file_name: str = "",
                 mapping: dict[str, str], source: str = "", encoding: str = "auto",
                 pipeline: Pipeline | None = None, default_owner: User | None = None,
@@ -103,6 +114,8 @@ def import_file(*, actor: User | None, kind: str, path: str | os.PathLike, file_
     all; returns the result with every rejected row (row, column, reason) otherwise."""
     if not can_import(actor):
         raise PermissionDenied(_("Only an administrator or a head of sales may import."))
+    if default_owner is not None and not _may_own(actor, default_owner.pk):
+        raise ImportFileError("owner", str(OWNER_REFUSED))
     progress = progress or (lambda _phase, _done, _total: None)
     source = (source or file_name or Path(path).name)[:100]
     table = read_table(path, file_name=file_name, encoding=encoding)
@@ -229,9 +242,10 @@ def run_create(*, actor: User, kind: str, file_name: str, stored_path: str,
                history_path: str = "", source: str = "", encoding: str = "auto") -> ImportRun:
     if not can_import(actor):
         raise PermissionDenied(_("Only an administrator or a head of sales may import."))
+    source = clean_text(source, field="source", max_length=100) or file_name[:100]
     return ImportRun.objects.create(kind=kind, user=actor, file_name=file_name[:300],
                                     stored_path=stored_path, history_path=history_path,
-                                    source=(source or file_name)[:100], encoding=encoding)
+                                    source=source, encoding=encoding)
 
 
 def run_start(*, run: ImportRun, actor: User, mapping: dict[str, str], options: dict,
@@ -241,6 +255,9 @@ def run_start(*, run: ImportRun, actor: User, mapping: dict[str, str], options: 
 
     if run.user_id != actor.pk:
         raise PermissionDenied(_("This import belongs to someone else."))
+    owner_id = options.get("owner_id")
+    if owner_id is not None and not _may_own(actor, owner_id):
+        raise ValidationError({"owner": str(OWNER_REFUSED)})
     mapping_save(source=run.source, kind=run.kind, mapping=mapping)
     ImportRun.objects.filter(pk=run.pk).update(
         mapping=mapping, options=options, dry_run=dry_run, status=ImportRun.Status.QUEUED,

@@ -7,7 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from voronka.accounts.models import Role, User
+from voronka.core.errors import ValidationError
+from voronka.core.numbers import parse_id
 from voronka.web.views.common import web_view
 
 from . import selectors, services
@@ -50,6 +51,8 @@ def import_home(request: HttpRequest) -> HttpResponse:
                 return redirect("imports:map", run_id=run.pk)
             except ImportFileError as exc:
                 error = exc.message
+            except ValidationError as exc:
+                error = exc.message
     return render(request, "imports/home.html", {
         "section": "import", "runs": selectors.run_list(user=request.user)[:20],
         "kinds": Kind.choices, "presets": PRESET_NAMES.items(), "encodings": list(ENCODINGS),
@@ -74,35 +77,39 @@ def import_map(request: HttpRequest, run_id: int) -> HttpResponse:
         message = getattr(exc, "message", _("The uploaded file is gone; upload it again."))
         return render(request, "imports/map.html", {"section": "import", "run": run,
                                                     "error": message})
-    pipeline_id = int(request.POST.get("pipeline") or request.GET.get("pipeline") or 0) or (
+    pipeline_id = parse_id(request.POST.get("pipeline") or request.GET.get("pipeline")) or (
         (run.options or {}).get("pipeline_id") or (pipelines[0].pk if pipelines else None))
     pipeline = next((p for p in pipelines if p.pk == pipeline_id), None)
     fields = list(pipeline.custom_fields.all()) if pipeline and run.kind == Kind.DEALS else []
     targets = _targets(run.kind, fields)
+    owner_error, status = "", 200
     if request.method == "POST" and request.POST.get("action") in ("dry_run", "run"):
         mapping = {t: request.POST.get(f"map_{t}", "") for t, _label in targets}
-        owner_id = request.POST.get("owner") or None
+        raw_owner = (request.POST.get("owner") or "").strip()
         options = {"pipeline_id": pipeline.pk if pipeline else None,
-                   "owner_id": int(owner_id) if owner_id else None,
+                   # An id that cannot be one is 0, which no user has: the service names the field.
+                   "owner_id": (parse_id(raw_owner) or 0) if raw_owner else None,
                    "skip_bad_rows": request.POST.get("skip_bad_rows") == "on"}
-        services.run_start(run=run, actor=request.user, mapping=mapping, options=options,
-                           dry_run=request.POST["action"] == "dry_run")
-        return redirect("imports:run", run_id=run.pk)
+        try:
+            services.run_start(run=run, actor=request.user, mapping=mapping, options=options,
+                               dry_run=request.POST["action"] == "dry_run")
+            return redirect("imports:run", run_id=run.pk)
+        except ValidationError as exc:
+            owner_error = " ".join(exc.errors.get("owner", [])) or exc.message
+            status = 422
     mapping = guess_mapping(run.kind, table.header, run.source if run.source in PRESET_NAMES
                             else "template", [f.code for f in fields])
     mapping.update({t: c for t, c in selectors.saved_mapping(source=run.source,
                                                              kind=run.kind).items()
                     if c in table.header})
     mapping.update({t: c for t, c in (run.mapping or {}).items() if c in table.header})
-    owners = User.objects.filter(is_active=True, role__in=(Role.MANAGER, Role.HEAD, Role.ADMIN))
-    if not request.user.is_admin:
-        owners = owners.filter(team_id=request.user.team_id)
     return render(request, "imports/map.html", {
         "section": "import", "run": run, "header": table.header,
         "preview": [r + [""] * (len(table.header) - len(r)) for r in table.rows],
         "targets": [(t, label, mapping.get(t, "")) for t, label in targets],
-        "pipelines": pipelines, "pipeline": pipeline, "owners": owners,
-        "options": run.options or {}})
+        "pipelines": pipelines, "pipeline": pipeline,
+        "owners": selectors.import_owners(user=request.user), "owner_error": owner_error,
+        "options": run.options or {}}, status=status)
 
 
 @web_view

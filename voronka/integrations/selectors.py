@@ -33,8 +33,11 @@ def email_template_get(*, user: User, pk: int) -> EmailTemplate:
     return template
 
 
-def webhook_choices() -> list[WebhookSubscription]:
-    return list(WebhookSubscription.objects.filter(is_active=True).order_by("id"))
+def webhooks_for(*, team_id: int | None) -> QuerySet[WebhookSubscription]:
+    """Active subscriptions a pipeline of ``team_id`` may send its deals to: the team's own
+    and those for every team. Another team's endpoint never receives this team's deals."""
+    return WebhookSubscription.objects.filter(Q(team_id=team_id) | Q(team__isnull=True),
+                                              is_active=True).order_by("id")
 
 
 def webhook_list(*, user: User) -> QuerySet[WebhookSubscription]:
