@@ -120,6 +120,7 @@ def test_list_filters_and_cursor_pagination(api, pipeline, manager):
      "expected_close_date"),
     ({"title": "x", "pipeline_id": 999999}, "pipeline_id"),
     ({"pipeline_id": 1}, "title"),
+    ({"title": "x", "pipeline_id": 1, "source": "s" * 101}, "source"),
 ])
 def test_bad_input_names_the_field(api, pipeline, body, field):
     if body.get("pipeline_id") == 1:
@@ -179,3 +180,22 @@ def test_rate_limit_answers_429_with_retry_after(api, manager, pipeline):
     assert 1 <= int(r["Retry-After"]) <= 60
     other = Api(manager)  # the limit is per token
     assert other.get("/me").status_code == 200
+
+
+def test_texts_longer_than_their_column_are_refused_not_cut(api, pipeline, manager):
+    """Through the service too (every door): the API's schema is not the only check."""
+    from voronka.core.errors import ValidationError
+    from voronka.deals.services import deal_create, deal_update
+
+    deal = api.post("/deals", {"title": "x", "pipeline_id": pipeline.pk}).json()
+    r = api.patch(f"/deals/{deal['id']}", {"source": "s" * 101})
+    assert r.status_code == 422 and "source" in r.json()["errors"]
+    with pytest.raises(ValidationError) as exc:
+        deal_create(actor=manager, pipeline=pipeline, title="y", source="s" * 101)
+    assert "source" in exc.value.errors
+    stored = Deal.objects.get(pk=deal["id"])
+    with pytest.raises(ValidationError) as exc:
+        deal_update(deal=stored, actor=manager, title="t" * 301)
+    assert "title" in exc.value.errors
+    stored.refresh_from_db()
+    assert stored.title == "x" and stored.source == "" and Deal.objects.count() == 1

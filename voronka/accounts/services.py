@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from voronka.core.errors import PermissionDenied, ValidationError
-from voronka.core.normalize import InvalidValue, normalize_email
+from voronka.core.normalize import InvalidValue, clean_text, normalize_email
 
 from .models import ApiToken, Role, Team, User
 
@@ -178,11 +178,9 @@ def api_token_create(*, user: User, name: str, actor: User | None) -> tuple[ApiT
         raise PermissionDenied(_("You may only create tokens for yourself."))
     if not user.is_active:
         raise ValidationError({"user": _("The user is not active.")})
-    name = (name or "").strip()
+    name = clean_text(name, field="name", max_length=100)
     if not name:
         raise ValidationError({"name": _("This field is required.")})
-    if len(name) > 100:
-        raise ValidationError({"name": _("At most %(n)d characters.") % {"n": 100}})
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10],
                                     digest=api_token_digest(raw))

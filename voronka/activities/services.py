@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from voronka.accounts.models import User
 from voronka.core import events
 from voronka.core.errors import MoveRefused, PermissionDenied, ValidationError
-from voronka.core.normalize import InvalidValue, normalize_phone
+from voronka.core.normalize import InvalidValue, clean_text, normalize_phone
 from voronka.core.transactions import service
 from voronka.crm.models import Company, Contact
 from voronka.deals.models import Deal
@@ -89,6 +89,7 @@ def task_create(*, actor: User | None, text: str, due_at: datetime.datetime,
 def task_complete(*, task: Task, actor: User | None, result: str = "",
                   done_at: datetime.datetime | None = None) -> Task:
     """Mark done with its result; a done task of a kind can be the fact a stage waits for."""
+    result = clean_text(result, field="result")
     locked = Task.objects.select_for_update(of=("self",)).select_related("deal").get(
         pk=task.pk)
     if actor is not None and not can_complete_task(actor, locked):
@@ -97,7 +98,7 @@ def task_complete(*, task: Task, actor: User | None, result: str = "",
         raise MoveRefused(_("The task is already done."))
     locked.is_done = True
     locked.done_at = done_at or timezone.now()
-    locked.result = (result or "").strip()
+    locked.result = result
     locked.save(update_fields=["is_done", "done_at", "result"])
     task.is_done, task.done_at, task.result = locked.is_done, locked.done_at, locked.result
     return locked

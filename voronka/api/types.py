@@ -56,6 +56,7 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Count = Annotated[int, Field(ge=0, le=MAX_INT)]
 Text = Annotated[str, Field(max_length=10_000), AfterValidator(_clean_text)]
 ShortText = Annotated[str, Field(max_length=300), AfterValidator(_clean_text)]
+SourceText = Annotated[str, Field(max_length=100), AfterValidator(_clean_text)]  # Deal.source
 JsonObject = Annotated[dict[str, Any], AfterValidator(_clean_json)]
 Moment = Annotated[datetime.datetime, AfterValidator(_clean_moment)]
 Day = Annotated[datetime.date, AfterValidator(_clean_day)]

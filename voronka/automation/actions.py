@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from voronka.accounts.models import Role, User
 from voronka.activities.models import TaskKind
 from voronka.core.errors import ValidationError
+from voronka.core.numbers import MAX_DB_INT
 from voronka.pipelines.models import Pipeline
 
 from . import conditions
@@ -71,9 +72,10 @@ def _int(raw: Any) -> int | None:
     if isinstance(raw, bool):
         return None
     try:
-        return int(str(raw).strip())
+        value = int(str(raw).strip())
     except (TypeError, ValueError):
         return None
+    return value if abs(value) <= MAX_DB_INT else None  # past it SQLite overflows
 
 
 def team_users(pipeline: Pipeline) -> list[User]:
@@ -143,10 +145,10 @@ def _clean_one(pipeline: Pipeline, raw: dict, key: str, errors: dict) -> dict[st
     elif kind == SET_FIELD:
         out.update(_clean_set_field(pipeline, raw, key, errors))
     elif kind == WEBHOOK:
-        from voronka.integrations.models import WebhookSubscription
+        from voronka.integrations.selectors import webhooks_for
 
         sub_id = _int(raw.get("subscription_id"))
-        if not sub_id or not WebhookSubscription.objects.filter(pk=sub_id).exists():
+        if not sub_id or not webhooks_for(team_id=pipeline.team_id).filter(pk=sub_id).exists():
             errors[f"{key}.subscription_id"] = _("Choose a webhook.")
         out["subscription_id"] = sub_id
     elif kind != MOVE_NEXT:

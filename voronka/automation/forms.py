@@ -8,6 +8,8 @@ from typing import Any
 
 from django.http import QueryDict
 
+from voronka.core.numbers import parse_int
+
 from .models import Rule
 
 TOP = ("name", "trigger", "stage", "hours", "field", "match")
@@ -19,8 +21,8 @@ MAX_ROWS = 30
 
 
 def _rows(post: QueryDict, prefix: str, parts: tuple[str, ...]) -> list[dict[str, Any]]:
-    indexes = sorted({int(k.split("-")[1]) for k in post
-                      if k.startswith(prefix + "-") and k.split("-")[1].isdigit()})
+    indexes = sorted({i for k in post if k.startswith(prefix + "-")
+                      if (i := parse_int(k.split("-")[1], maximum=10_000)) is not None})
     rows = []
     for i in indexes[:MAX_ROWS]:
         if post.get(f"{prefix}-{i}-remove"):
@@ -101,7 +103,8 @@ def place_errors(state: dict[str, Any], errors: dict[str, list[str]]) -> dict[st
     top: dict[str, list[str]] = {}
     for key, messages in errors.items():
         parts = key.split(".")
-        if parts[0] in ("conditions", "actions") and len(parts) >= 2 and parts[1].isdigit():
+        if parts[0] in ("conditions", "actions") and len(parts) >= 2 \
+                and parse_int(parts[1]) is not None:
             rows = state[parts[0]]
             index = int(parts[1])
             if index < len(rows):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from voronka.core.errors import ValidationError
 from voronka.core.normalize import InvalidValue, normalize_email, normalize_phone
+from voronka.core.numbers import ascii_digits, parse_int
 
 UTM = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 # Lead fields a form input or a webhook path can fill, with their default labels.
@@ -138,8 +139,8 @@ def dig(payload: Any, path: str) -> Any:
     for part in path.split("."):
         if isinstance(value, dict):
             value = value.get(part)
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
+        elif isinstance(value, list) and (i := parse_int(part)) is not None and i < len(value):
+            value = value[i]
         else:
             return None
     return value
@@ -198,7 +199,7 @@ def _moment(raw: Any) -> datetime.datetime | None:
             return datetime.datetime.fromtimestamp(raw, tz=datetime.UTC)
         return None
     text = _text(raw)
-    if text.isdigit():
+    if ascii_digits(text) and len(text) <= 12:
         return _moment(int(text))
     try:
         value = parse_datetime(text)

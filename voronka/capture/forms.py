@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from voronka.core.errors import ValidationError
+from voronka.core.numbers import parse_int
 from voronka.pipelines.models import CustomField, Pipeline
 from voronka.web.forms.base import PageForm
 
@@ -190,9 +191,9 @@ class ChannelForm(PageForm):
             target = None
             if name in self.fields:
                 target = name
-            elif parts[0] == "fields" and len(parts) == 3 and parts[1].isdigit() \
-                    and int(parts[1]) < len(shown):
-                slug = shown[int(parts[1])]["slug"]
+            elif parts[0] == "fields" and len(parts) == 3 \
+                    and (row := parse_int(parts[1])) is not None and row < len(shown):
+                slug = shown[row]["slug"]
                 target = f"input_{slug}" if parts[2] == "name" else f"show_{slug}"
             elif parts[0] == "mapping" and len(parts) > 1:
                 slug = _slug(name.split(".", 1)[1])

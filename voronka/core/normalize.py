@@ -1,4 +1,4 @@
-"""Normalisation of phones (E.164) and e-mails, shared by every door that takes them."""
+"""Normalisation of phones (E.164), e-mails and free text, shared by every door that takes them."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
+
+from .errors import ValidationError
 
 
 class InvalidValue(ValueError):
@@ -35,4 +37,21 @@ def normalize_email(raw: str) -> str:
         validate_email(text)
     except DjangoValidationError as exc:
         raise InvalidValue(_("“%(value)s” is not an e-mail address.") % {"value": raw}) from exc
+    return text
+
+
+def clean_text(raw: object, *, field: str, max_length: int | None = None) -> str:
+    """Free text from a user, stripped. A NUL character or a lone surrogate (which PostgreSQL
+    refuses to store, with a server error) and a text past ``max_length`` are refused, naming
+    ``field``; Django's form fields do the same for the doors that have a form."""
+    text = str(raw or "").strip()
+    if "\x00" in text:
+        raise ValidationError({field: _("The text contains a NUL character, which cannot be "
+                                        "stored. Remove it.")})
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError({field: _("The text is not valid Unicode.")}) from None
+    if max_length is not None and len(text) > max_length:
+        raise ValidationError({field: _("At most %(n)d characters.") % {"n": max_length}})
     return text

@@ -12,6 +12,7 @@ from voronka.accounts.models import User
 from voronka.core.audit import record_changes, snapshot
 from voronka.core.errors import NotFound, PermissionDenied, ValidationError
 from voronka.core.normalize import InvalidValue, normalize_email, normalize_phone
+from voronka.core.numbers import ascii_digits
 from voronka.core.transactions import service
 
 from . import selectors
@@ -50,7 +51,7 @@ def _required(value: str, field: str, limit: int) -> str:
 
 def _clean_inn(inn: str) -> str:
     inn = (inn or "").strip()
-    if inn and (not inn.isdigit() or len(inn) not in (10, 12)):
+    if inn and (not ascii_digits(inn) or len(inn) not in (10, 12)):
         raise ValidationError({"inn": _("An INN has 10 or 12 digits.")})
     return inn
 

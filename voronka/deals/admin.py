@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from voronka.accounts.models import Role
 from voronka.core.admin_base import ReadOnlyAdmin, ServiceForm, ServiceModelAdmin, is_writer
+from voronka.core.numbers import parse_id
 from voronka.crm.admin import owner_choices, visible_companies
 from voronka.pipelines.models import CustomField, Pipeline, Stage
 from voronka.pipelines.selectors import pipeline_list
@@ -124,17 +125,17 @@ class StageFilter(admin.SimpleListFilter):
         stages = (Stage.objects.filter(pipeline__in=pipeline_list(user=request.user))
                   .select_related("pipeline").order_by("pipeline__position", "pipeline_id",
                                                        "position"))
-        chosen = request.GET.get("pipeline__id__exact", "")
-        if chosen.isdigit():
-            stages = stages.filter(pipeline_id=int(chosen))
+        chosen = parse_id(request.GET.get("pipeline__id__exact"))
+        if chosen:
+            stages = stages.filter(pipeline_id=chosen)
         stages = list(stages)
         several = len({s.pipeline_id for s in stages}) > 1
         return [(str(s.pk), (f"{s.pipeline} · " if several else "") + f"{s.position + 1}. {s.name}")
                 for s in stages]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        return queryset.filter(stage_id=int(value)) if value and value.isdigit() else queryset
+        value = parse_id(self.value())
+        return queryset.filter(stage_id=value) if value else queryset
 
 
 @admin.register(Deal)

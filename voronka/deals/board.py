@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from voronka.accounts.models import User
 from voronka.core.errors import NotFound
+from voronka.core.numbers import parse_id
 from voronka.core.rawsql import Select, quoted, sum_converter
 from voronka.pipelines.models import Pipeline, Stage
 
@@ -45,8 +46,7 @@ class BoardFilters:
         """Parse a QueryDict (or dict); a malformed value is ignored, never an error page."""
 
         def number(name: str) -> int | None:
-            raw = (query.get(name) or "").strip()
-            return int(raw) if raw.isdigit() else None
+            return parse_id(query.get(name))
 
         def day(name: str) -> datetime.date | None:
             try:

@@ -14,6 +14,7 @@ from voronka.accounts.models import Role, User
 from voronka.core import events
 from voronka.core.audit import record_changes, snapshot
 from voronka.core.errors import PermissionDenied, ValidationError
+from voronka.core.normalize import clean_text
 from voronka.core.transactions import service
 from voronka.crm import selectors as crm_selectors
 from voronka.crm.models import Company, Contact, ContactRole
@@ -117,6 +118,16 @@ def _check_owner(actor: User | None, owner: User, pipeline: Pipeline) -> None:
         raise ValidationError({"owner": _("The owner must be in your team.")})
 
 
+def _too_long(**values: str) -> dict[str, str]:
+    """Errors for texts longer than their column (refused, not cut: the user typed them)."""
+    errors = {}
+    for name, value in values.items():
+        limit = Deal._meta.get_field(name).max_length
+        if len(value) > limit:
+            errors[name] = _("At most %(n)d characters.") % {"n": limit}
+    return errors
+
+
 @service
 def deal_create(
     *,
@@ -151,8 +162,8 @@ def deal_create(
     errors: dict[str, str] = {}
     if not title:
         errors["title"] = _("This field is required.")
-    elif len(title) > 300:
-        errors["title"] = _("At most %(n)d characters.") % {"n": 300}
+    source = (source or "").strip()
+    errors.update(_too_long(title=title, source=source))
     utm = utm or {}
     unknown = set(utm) - {"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"}
     if unknown:
@@ -172,7 +183,7 @@ def deal_create(
     now = created_at or timezone.now()
     deal = Deal.objects.create(
         title=title, pipeline=pipeline, stage=first, furthest_stage=first, owner=owner,
-        budget=parse_money(budget, "budget"), company=company, source=(source or "").strip(),
+        budget=parse_money(budget, "budget"), company=company, source=source,
         expected_close_date=expected_close_date,
         # No custom values, no read of the pipeline's fields.
         custom_fields=_clean_custom(pipeline, {}, custom_fields) if custom_fields else {},
@@ -210,7 +221,9 @@ def deal_update(*, deal: Deal, actor: User | None, expected_version: int | None 
             value = (changes[name] or "").strip()
             if name == "title" and not value:
                 raise ValidationError({"title": _("This field is required.")})
-            setattr(locked, name, value[:300 if name == "title" else 200])
+            if name in ("title", "source") and (errors := _too_long(**{name: value})):
+                raise ValidationError(errors)
+            setattr(locked, name, value[:200])  # UTM tags from links: kept, cut to the column
     if "budget" in changes:
         locked.budget = parse_money(changes["budget"], "budget")
     if "expected_close_date" in changes:
@@ -300,9 +313,10 @@ def deal_fact_confirm(*, deal: Deal, requirement: StageRequirement, actor: User,
     if (requirement.kind != StageRequirement.Kind.FACT_CONFIRMED
             or requirement.stage.pipeline_id != deal.pipeline_id):
         raise ValidationError({"requirement": _("This is not a fact of the deal's pipeline.")})
+    comment = clean_text(comment, field="comment")
     fact, _created = DealFact.objects.get_or_create(
         deal=deal, requirement=requirement,
-        defaults={"confirmed_by": actor, "comment": (comment or "").strip()[:500],
+        defaults={"confirmed_by": actor, "comment": comment[:500],
                   "confirmed_at": at or timezone.now()})
     return fact
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from voronka.accounts.models import Role, User
 from voronka.core import errors
+from voronka.core.numbers import parse_id
 from voronka.web.views.common import staff_view, web_view
 
 from . import learned, links, plans
@@ -29,8 +30,7 @@ def _month(raw: str | None) -> datetime.date:
 
 
 def _int(raw: str | None) -> int | None:
-    raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() else None
+    return parse_id(raw)
 
 
 def _shift(month: datetime.date, by: int) -> datetime.date:

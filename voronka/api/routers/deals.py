@@ -14,7 +14,7 @@ from pydantic import Field
 from voronka.accounts.selectors import user_list
 from voronka.api.pagination import Cursor, Limit, Page, paginate
 from voronka.api.schemas import DealOut
-from voronka.api.types import Day, Id, JsonObject, ShortText
+from voronka.api.types import Day, Id, JsonObject, ShortText, SourceText
 from voronka.core.errors import NotFound, ValidationError
 from voronka.crm.models import ContactRole
 from voronka.crm.selectors import company_get, contact_get
@@ -34,7 +34,7 @@ class DealFilters(Schema):
         None, description="\"closed\": won or lost.")
     owner_id: Id | None = None
     team_id: Id | None = None
-    source: ShortText | None = None
+    source: SourceText | None = None
     search: ShortText | None = Field(None, description="In the title or the company name.")
     created_from: Day | None = None
     created_to: Day | None = None
@@ -60,7 +60,7 @@ class DealCreateIn(Schema):
     budget: Decimal = Decimal("0")
     company_id: Id | None = None
     contacts: list[DealContactIn] = Field(default_factory=list, max_length=50)
-    source: ShortText = ""
+    source: SourceText = ""
     utm_source: ShortText = ""
     utm_medium: ShortText = ""
     utm_campaign: ShortText = ""
@@ -77,7 +77,7 @@ class DealUpdateIn(Schema):
     budget: Decimal | None = None
     owner_id: Id | None = None
     company_id: Id | None = None
-    source: ShortText | None = None
+    source: SourceText | None = None
     utm_source: ShortText | None = None
     utm_medium: ShortText | None = None
     utm_campaign: ShortText | None = None

@@ -27,6 +27,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import User
+from voronka.core.numbers import parse_id
 from voronka.crm.models import Company, Contact
 from voronka.crm.selectors import company_list, contact_list
 
@@ -57,10 +58,8 @@ class Picker:
         return list(self.visible(user, search)[:limit])
 
     def find(self, user: User, pk: Any) -> Model | None:
-        text = str(pk or "").strip()
-        # ASCII digits only: "²".isdigit() is true, and int() refuses it.
-        return (self.visible(user).filter(pk=int(text)).first()
-                if text.isascii() and text.isdigit() else None)
+        pk = parse_id(pk)
+        return self.visible(user).filter(pk=pk).first() if pk else None
 
 
 PICKERS: dict[str, Picker] = {

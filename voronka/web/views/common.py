@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from voronka.core import errors
+from voronka.core.numbers import parse_int
 
 
 def render_with_parts(request: HttpRequest, template: str, context: dict[str, Any], *,
@@ -35,7 +36,8 @@ def render_with_parts(request: HttpRequest, template: str, context: dict[str, An
 
 
 def web_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Login required; an object the user may not see answers 404, a forbidden act 403."""
+    """Login required; an object the user may not see answers 404, a forbidden act 403, bad
+    input a service refused 422."""
 
     @login_required
     @functools.wraps(view)
@@ -49,6 +51,12 @@ def web_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
                 return toast_response(exc.message or _("You may not do this."), "error",
                                       status=403)
             return render(request, "web/forbidden.html", {"message": exc.message}, status=403)
+        except errors.ValidationError as exc:
+            # A view that does not show a service's field errors in its own form: the user
+            # still learns which field, and that nothing was written.
+            if request.htmx:
+                return toast_response(exc.message, "error", status=422)
+            return render(request, "web/invalid.html", {"errors": exc.errors}, status=422)
 
     return wrapper
 
@@ -128,5 +136,4 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
 
 
 def int_or_none(raw: Any) -> int | None:
-    text = str(raw or "").strip()
-    return int(text) if text.isdigit() else None
+    return parse_int(raw)

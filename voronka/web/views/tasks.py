@@ -53,9 +53,10 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
     try:
         task = task_complete(task=task, actor=request.user,
                              result=request.POST.get("result", "")[:5000])
-    except errors.MoveRefused as exc:
+    except (errors.MoveRefused, errors.ValidationError) as exc:
         if request.htmx:
-            return toast_response(exc.message, "error", status=409)
+            status = 422 if isinstance(exc, errors.ValidationError) else 409
+            return toast_response(exc.message, "error", status=status)
         messages.error(request, exc.message)
         return redirect(safe_next(request, "web:task_list"))
     if request.htmx:
