@@ -135,3 +135,16 @@ def test_the_import_job_refuses_an_owner_outside_the_team(head, other_manager, p
         import_file(actor=head, kind="deals", path=upload, mapping={"title": "title"},
                     pipeline=pipeline, default_owner=other_manager)
     assert caught.value.code == "owner" and Deal.objects.count() == 0
+
+
+def test_the_import_page_offers_the_template_and_names_what_it_exports(client, head, manager):
+    client.force_login(head)
+    page = client.get(reverse("imports:home")).content.decode()
+    assert f'href="{reverse("imports:template")}"' in page
+    assert "Stage history (every move): <a" in page and "transitions:" not in page
+    assert page.count('value="cp1251"') == 0  # one name per encoding
+    response = client.get(reverse("imports:template"))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert response.content.decode("utf-8").startswith("id,title,pipeline,stage,status,owner")
+    client.force_login(manager)
+    assert client.get(reverse("imports:template")).status_code == 404

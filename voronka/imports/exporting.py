@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from voronka.accounts.models import User
 from voronka.core import cells
@@ -25,6 +26,9 @@ from voronka.pipelines.models import CustomField
 from .mapping import CUSTOM_PREFIX, UTM
 
 KINDS = ("deals", "contacts", "companies", "transitions")
+KIND_LABELS = {"deals": gettext_lazy("Deals"), "contacts": gettext_lazy("Contacts"),
+               "companies": gettext_lazy("Companies"),
+               "transitions": gettext_lazy("Stage history (every move)")}
 CHUNK = 2000
 
 

@@ -1,5 +1,6 @@
 """What a column can mean (targets per kind) and the ready-made mappings: amoCRM's and
-Bitrix24's standard export columns and our own published template (docs/import-template.csv).
+Bitrix24's standard export columns and our own published template
+(voronka/imports/data/import-template.csv, offered on the import page).
 
 A mapping is ``{target: column header}``. Presets list, per target, the header names the
 source system uses; the first one found in the file wins. Headers are compared trimmed and

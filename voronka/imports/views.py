@@ -3,6 +3,8 @@ result; and the export downloads. Thin: parse, call a service or selector, rende
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,11 +14,11 @@ from voronka.core.numbers import parse_id
 from voronka.web.views.common import web_view
 
 from . import selectors, services
-from .exporting import KINDS, export_to
+from .exporting import KIND_LABELS, KINDS, export_to
 from .history import COLUMNS as HISTORY_COLUMNS
 from .mapping import CUSTOM_PREFIX, PRESET_NAMES, TARGETS, detect_preset, guess_mapping
 from .models import ImportRun, Kind
-from .reading import ENCODINGS, ImportFileError, read_table
+from .reading import ImportFileError, read_table
 
 PREVIEW_ROWS = 5
 
@@ -55,8 +57,23 @@ def import_home(request: HttpRequest) -> HttpResponse:
                 error = exc.message
     return render(request, "imports/home.html", {
         "section": "import", "runs": selectors.run_list(user=request.user)[:20],
-        "kinds": Kind.choices, "presets": PRESET_NAMES.items(), "encodings": list(ENCODINGS),
-        "export_kinds": KINDS, "error": error, "history_columns": list(HISTORY_COLUMNS)})
+        "kinds": Kind.choices, "presets": PRESET_NAMES.items(),
+        "encodings": [("auto", _("Recognise")), ("utf-8", "UTF-8"),
+                      ("windows-1251", "Windows-1251")],
+        "export_kinds": [(kind, KIND_LABELS[kind]) for kind in KINDS], "error": error,
+        "history_columns": list(HISTORY_COLUMNS)})
+
+
+TEMPLATE = Path(__file__).parent / "data" / "import-template.csv"
+
+
+@web_view
+def import_template(request: HttpRequest) -> HttpResponse:
+    """The deals template with every column and three example rows."""
+    _staff(request)
+    response = HttpResponse(TEMPLATE.read_bytes(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="voronka-import-template.csv"'
+    return response
 
 
 def _targets(kind: str, pipeline_fields: list) -> list[tuple[str, str]]:
