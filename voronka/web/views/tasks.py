@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from voronka.accounts.selectors import user_list
@@ -26,8 +26,8 @@ from voronka.core import errors
 from .common import int_or_none, safe_next, toast_response, trigger, web_view
 
 NAME = re.compile(r"[a-z][a-z0-9_-]{0,40}")
-GROUPS = (("overdue", _lazy("Overdue")), ("today", _lazy("Today")),
-          ("upcoming", _lazy("Next two weeks")), ("later", _lazy("Later")))
+GROUPS = (("overdue", gettext_lazy("Overdue")), ("today", gettext_lazy("Today")),
+          ("upcoming", gettext_lazy("Next two weeks")), ("later", gettext_lazy("Later")))
 
 
 @require_GET
