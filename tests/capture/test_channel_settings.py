@@ -302,3 +302,22 @@ def test_emptying_a_forms_fields_is_refused_not_reset(admin, form_channel):
         channel_update(channel=Channel.objects.get(pk=form_channel.pk), actor=admin, fields=[])
     assert "fields" in refused.value.errors
     assert Channel.objects.get(pk=form_channel.pk).fields == before
+
+
+def test_who_receives_the_deals_lists_the_chosen_pipelines_team_only(admin, manager,
+                                                                    other_manager, pipeline,
+                                                                    other_pipeline):
+    """Another team's managers cannot take the pipeline's deals: they are not offered, and the
+    list follows the pipeline when another is chosen (redrawn out of band)."""
+    client = login(admin)
+    html = client.get("/capture/channels/new/?kind=form").content.decode()
+
+    def offered(page):
+        return {u for u in (manager, other_manager) if f'name="members" value="{u.pk}"' in page}
+
+    assert len(offered(html)) == 1  # the first pipeline's team only
+    assert 'hx-select-oob="#channel-members"' in html and 'id="channel-members"' in html
+    second = other_pipeline if offered(html) == {manager} else pipeline
+    html = client.post("/capture/channels/new/", base(
+        second, kind="form", refresh_rows="1")).content.decode()
+    assert offered(html) == {other_manager if second == other_pipeline else manager}

@@ -77,7 +77,12 @@ class ChannelForm(PageForm):
                 "success_url": channel.success_url})
         super().__init__(*args, **kwargs)
         self.fields["pipeline"].choices = [(key, str(p)) for key, p in self.pipelines.items()]
-        many_teams = len({u.team_id for u in candidates}) > 1
+        # Only the chosen pipeline's team can take its deals (the service refuses others).
+        pipeline = self._chosen_pipeline()
+        team_id = pipeline.team_id if pipeline is not None else None
+        self.candidates = {key: u for key, u in self.candidates.items()
+                           if team_id is None or u.team_id == team_id}
+        many_teams = len({u.team_id for u in self.candidates.values()}) > 1
         self.fields["members"].choices = [
             (key, f"{u} ({u.team})" if many_teams else str(u))
             for key, u in self.candidates.items()]
@@ -90,14 +95,18 @@ class ChannelForm(PageForm):
         else:
             self._add_mapping_rows(codes)
 
-    # -- the pipeline whose custom fields the rows offer ------------------------------------
-    def _custom_codes(self) -> list[tuple[str, str]]:
+    # -- the chosen pipeline: its team's managers and its custom fields are offered ---------
+    def _chosen_pipeline(self) -> Pipeline | None:
         key = self.data.get(self.add_prefix("pipeline")) if self.is_bound else None
         pipeline = self.pipelines.get(str(key)) if key else None
         if pipeline is None and self.channel is not None:
             pipeline = self.channel.pipeline
         if pipeline is None and self.pipelines:
             pipeline = next(iter(self.pipelines.values()))
+        return pipeline
+
+    def _custom_codes(self) -> list[tuple[str, str]]:
+        pipeline = self._chosen_pipeline()
         if pipeline is None:
             return []
         return list(CustomField.objects.filter(pipeline=pipeline).order_by("id")
