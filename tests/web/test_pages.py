@@ -408,7 +408,10 @@ def test_language_switch_on_the_login_page_sets_only_the_cookie(manager):
     client = Client()
     r = client.post(reverse("web:language"), {"language": "en", "next": "/login/"})
     assert r.status_code == 302 and r.cookies["django_language"].value == "en"
-    assert '<html lang="en">' in client.get(reverse("web:login")).content.decode()
+    page = client.get(reverse("web:login")).content.decode()
+    assert '<html lang="en">' in page
+    # Each language is named in itself, whatever the page's language.
+    assert 'data-lang="ru">Русский</button>' in page and 'data-lang="en">English</button>' in page
     manager.refresh_from_db()
     assert manager.language == ""
     assert client.get(reverse("web:language")).status_code == 405
