@@ -199,3 +199,22 @@ def test_texts_longer_than_their_column_are_refused_not_cut(api, pipeline, manag
     assert "title" in exc.value.errors
     stored.refresh_from_db()
     assert stored.title == "x" and stored.source == "" and Deal.objects.count() == 1
+
+
+def test_schema_errors_are_ours_and_in_the_users_language(api, pipeline):
+    """Pydantic's English messages are replaced, field by field, with the product's own."""
+    r = api.get("/deals", {"created_from": "zz", "limit": "x"})
+    assert r.status_code == 422
+    assert r.json()["errors"] == {"created_from": ["Enter a date as YYYY-MM-DD."],
+                                  "limit": ["Enter a whole number."]}
+    r = api.post("/deals", {"title": "a\x00b", "pipeline_id": pipeline.pk, "source": "s" * 101})
+    errors = r.json()["errors"]
+    assert errors["source"] == ["At most 100 characters."]
+    assert errors["title"][0].startswith("The text contains a NUL character")
+    r = api.client.post("/api/v1/deals", "{nope", content_type="application/json",
+                        HTTP_AUTHORIZATION=f"Bearer {api.token}")
+    assert r.status_code == 400 and r.json()["errors"] == {
+        "body": ["The request body is not valid JSON."]}
+    r = api.get("/deals", {"created_from": "zz"}, accept_language="ru")
+    assert r.json()["errors"]["created_from"] == ["Укажите дату в формате ГГГГ-ММ-ДД."]
+    assert r.json()["message"] == "Некорректный запрос."

@@ -59,6 +59,54 @@ def _field_name(loc: tuple | list) -> str:
     return ".".join(parts) or "body"
 
 
+# Pydantic's messages are English only: the common ones said in the user's language, by type.
+_PYDANTIC: dict[str, Any] = {
+    "missing": lambda c: _("This field is required."),
+    "int_parsing": lambda c: _("Enter a whole number."),
+    "int_type": lambda c: _("Enter a whole number."),
+    "int_from_float": lambda c: _("Enter a whole number."),
+    "float_parsing": lambda c: _("Enter a number."),
+    "float_type": lambda c: _("Enter a number."),
+    "decimal_parsing": lambda c: _("Enter a number."),
+    "decimal_type": lambda c: _("Enter a number."),
+    "bool_parsing": lambda c: _("Enter true or false."),
+    "bool_type": lambda c: _("Enter true or false."),
+    "string_type": lambda c: _("Enter text."),
+    "string_too_long": lambda c: _("At most %(n)d characters.") % {"n": c["max_length"]},
+    "string_too_short": lambda c: _("At least %(n)d characters.") % {"n": c["min_length"]},
+    "too_long": lambda c: _("At most %(n)d items.") % {"n": c["max_length"]},
+    "greater_than_equal": lambda c: _("At least %(n)s.") % {"n": c["ge"]},
+    "greater_than": lambda c: _("More than %(n)s.") % {"n": c["gt"]},
+    "less_than_equal": lambda c: _("At most %(n)s.") % {"n": c["le"]},
+    "less_than": lambda c: _("Less than %(n)s.") % {"n": c["lt"]},
+    "date_parsing": lambda c: _("Enter a date as YYYY-MM-DD."),
+    "date_type": lambda c: _("Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_parsing": lambda c: _("Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_inexact": lambda c: _("Enter a date as YYYY-MM-DD."),
+    "datetime_parsing": lambda c: _("Enter a date and time, e.g. 2026-03-01T10:00:00+03:00."),
+    "datetime_type": lambda c: _("Enter a date and time, e.g. 2026-03-01T10:00:00+03:00."),
+    "datetime_from_date_parsing":
+        lambda c: _("Enter a date and time, e.g. 2026-03-01T10:00:00+03:00."),
+    "literal_error": lambda c: _("Choose one of: %(choices)s.") % {"choices": c["expected"]},
+    "enum": lambda c: _("Choose one of: %(choices)s.") % {"choices": c["expected"]},
+    "json_invalid": lambda c: _("The request body is not valid JSON."),
+    "model_type": lambda c: _("Send an object."),
+    "dict_type": lambda c: _("Send an object."),
+    "model_attributes_type": lambda c: _("Send an object."),
+    "list_type": lambda c: _("Send a list."),
+    "extra_forbidden": lambda c: _("Unknown field."),
+    "value_error": lambda c: str(c["error"]),
+}
+
+
+def _pydantic_message(err: dict[str, Any]) -> str:
+    say = _PYDANTIC.get(str(err.get("type", "")))
+    try:
+        return say(err.get("ctx") or {}) if say else str(err.get("msg", ""))
+    except (KeyError, TypeError, ValueError):
+        return str(err.get("msg", ""))
+
+
 def install(api: NinjaAPI) -> None:
     """Register the handlers on ``api``."""
 
@@ -67,7 +115,7 @@ def install(api: NinjaAPI) -> None:
         fields: dict[str, list[str]] = {}
         for err in exc.errors:
             fields.setdefault(_field_name(err.get("loc", ())), []).append(
-                str(err.get("msg", "")))
+                _pydantic_message(err))
         return error_response(422, "validation_error", _("The request is not valid."),
                               errors=fields)
 
@@ -121,6 +169,9 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+            return error_response(400, "bad_body", _("The request body is not valid JSON."),
+                                  errors={"body": [_("The request body is not valid JSON.")]})
         return error_response(exc.status_code, "http_error", str(exc))
 
     @api.exception_handler(Exception)

@@ -8,6 +8,7 @@ import datetime
 from typing import Annotated, Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from pydantic import AfterValidator, Field
 
 MAX_ID = 2**63 - 1
@@ -16,17 +17,17 @@ MAX_INT = 2**31 - 1
 
 def _clean_text(value: str) -> str:
     if "\x00" in value:
-        raise ValueError("NUL characters are not allowed")
+        raise ValueError(_("The text contains a NUL character, which cannot be stored. Remove it."))
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise ValueError("the text is not valid Unicode") from exc
+        raise ValueError(_("The text is not valid Unicode.")) from exc
     return value
 
 
 def _clean_json(value: Any, depth: int = 0) -> Any:
     if depth > 5:
-        raise ValueError("nested too deeply")
+        raise ValueError(_("Nested too deeply."))
     if isinstance(value, str):
         return _clean_text(value)
     if isinstance(value, dict):
@@ -34,13 +35,13 @@ def _clean_json(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list):
         return [_clean_json(v, depth + 1) for v in value]
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
-        raise ValueError("number too large")
+        raise ValueError(_("The number is too large."))
     return value
 
 
 def _clean_moment(value: datetime.datetime) -> datetime.datetime:
     if not 1900 <= value.year <= 2999:
-        raise ValueError("the year must be between 1900 and 2999")
+        raise ValueError(_("The year must be between 1900 and 2999."))
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value
@@ -48,7 +49,7 @@ def _clean_moment(value: datetime.datetime) -> datetime.datetime:
 
 def _clean_day(value: datetime.date) -> datetime.date:
     if not 1900 <= value.year <= 2999:
-        raise ValueError("the year must be between 1900 and 2999")
+        raise ValueError(_("The year must be between 1900 and 2999."))
     return value
 
 
