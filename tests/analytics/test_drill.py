@@ -6,7 +6,7 @@ import pytest
 
 from voronka.analytics.drill import drill, over_limit_after
 from voronka.analytics.dynamics import dynamics_report
-from voronka.analytics.facts import stay_bucket
+from voronka.analytics.facts import bucket_threshold, limit_fits_buckets, stay_bucket
 from voronka.analytics.funnel import funnel_report
 from voronka.analytics.losses import losses_report
 from voronka.analytics.query import COHORT, FLOW, Filters, context
@@ -76,9 +76,13 @@ def test_manager_never_sees_other_deals_in_a_list(manager, manager2, history):
 
 @pytest.mark.parametrize("limit", [1, 24, 48, 71, 72, 73, 96, 100, 168, 2159, 2160, 2170,
                                    2184, 3000])
-def test_over_limit_threshold_matches_the_rounding(limit):
-    s = over_limit_after(limit)
+def test_over_limit_threshold_is_exact(limit):
+    assert over_limit_after(limit) == limit * 3600 + 1
+    # The buckets answer it where the limit is on a bucket edge; the log answers the rest.
+    s = bucket_threshold(limit)
     assert stay_bucket(s) > limit >= stay_bucket(s - 1)
+    assert limit_fits_buckets(limit) == (limit <= 72 or (limit <= 2160 and limit % 24 == 0)
+                                         or limit % 168 == 0)
 
 
 def test_bad_cell_is_a_clear_error(admin, history):

@@ -41,11 +41,12 @@ def test_cycle_and_velocity(admin, history):
     assert [n for _lo, _hi, n in t.cycle.bands] == [0, 1, 0, 0, 0, 0, 0]
     v = t.velocity
     assert v.open == Amount(2, Decimal("700.00"))  # C and D, now
-    assert v.won == Amount(1, Decimal("100.00")) and v.lost == 3  # B, D, F lost in Jan–Feb
-    assert v.win_rate == 1 / 4
+    # B and F lost in Jan–Feb; D's loss was taken back by its reopening in February.
+    assert v.won == Amount(1, Decimal("100.00")) and v.lost == 2
+    assert v.win_rate == 1 / 3
     assert v.average_won_budget == Decimal("100.00")
     assert v.average_cycle_days == Decimal("10.00")
-    assert v.per_day == Decimal("5.00")  # 2 × ¼ × 100 ÷ 10
+    assert v.per_day == Decimal("6.67")  # 2 × ⅓ × 100 ÷ 10
 
 
 def test_march(admin, history):
@@ -60,4 +61,4 @@ def test_march(admin, history):
 def test_manager_scope(manager, history):
     t = run(manager, history)
     assert t.stages[0].stays == 5  # A, B, C, D twice; not E or F
-    assert t.velocity.open.n == 2 and t.velocity.lost == 2
+    assert t.velocity.open.n == 2 and t.velocity.lost == 1  # B (D's loss taken back)

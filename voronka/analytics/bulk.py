@@ -86,11 +86,12 @@ def _read_moves(cur, first: int, last: int) -> dict[int, list[Move]]:
     table = _q(Transition._meta.db_table)
     cur.execute(
         f"SELECT deal_id, id, kind, from_stage_id, to_stage_id, at, seconds_in_stage, "
-        f"loss_reason_id FROM {table} WHERE deal_id >= %s AND deal_id <= %s "
-        f"ORDER BY deal_id, id", [first, last])
+        f"loss_reason_id, CAST(ROUND(budget * 100) AS BIGINT) FROM {table} "
+        f"WHERE deal_id >= %s AND deal_id <= %s ORDER BY deal_id, id", [first, last])
     out: dict[int, list[Move]] = defaultdict(list)
-    for deal_id, pk, kind, src, dst, at, seconds, reason in cur.fetchall():
-        out[deal_id].append(Move(pk, kind, src, dst, _aware(at), seconds or 0, reason or 0))
+    for deal_id, pk, kind, src, dst, at, seconds, reason, cents in cur.fetchall():
+        out[deal_id].append(Move(pk, kind, src, dst, _aware(at), seconds or 0, reason or 0,
+                                 None if cents is None else int(cents)))
     return out
 
 

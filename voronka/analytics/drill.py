@@ -4,8 +4,10 @@ A *cell* names the figure: ``reached:<stage>``, ``now:<stage>``, ``lost:<stage>[
 ``lostreason:<reason>``, ``won``, ``requests``, ``stays:<stage>[:over]``, ``open``,
 ``new:<from>:<to>``, ``wonin:<from>:<to>``. Cohort figures list deals; flow figures (a loss,
 a win, a stay in the period) list the moves, one row per move, so the list has exactly as many
-rows as the number said. The queries read the live tables with the same definitions as the
-facts, scoped by ``deal_scope_q``.
+rows as the number said. A win or loss of the period taken back by a reopening in the same
+period is left out (the two net out); a reopening in the period that took back a win or loss
+of an earlier period is listed as the reopening it is, and counts minus one. The queries read
+the live tables with the same definitions as the facts, scoped by ``deal_scope_q``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from voronka.accounts.models import User
@@ -21,7 +23,7 @@ from voronka.core.errors import ValidationError
 from voronka.deals.models import Deal, Transition
 from voronka.deals.visibility import deal_scope_q
 
-from .facts import EXIT_KINDS, stay_bucket
+from .facts import EXIT_KINDS
 from .query import COHORT, Context, day_bounds
 
 
@@ -33,16 +35,8 @@ class Drill:
 
 
 def over_limit_after(limit_hours: int) -> int:
-    """The fewest seconds a stay needs to count as over a limit: the smallest s with
-    stay_bucket(s) > limit (the same rounding as the report)."""
-    lo, hi = 0, 10**10
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if stay_bucket(mid) > limit_hours:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
+    """The fewest seconds a stay needs to count as over a limit: exactly longer than it."""
+    return limit_hours * 3600 + 1
 
 
 def _deals(user: User, ctx: Context) -> QuerySet[Deal]:
@@ -61,6 +55,24 @@ def _moves(deals: QuerySet[Deal], start, end, pipeline_id: int) -> QuerySet[Tran
                                       deal__in=deals.values("pk"))
             .select_related("deal", "deal__owner", "deal__stage", "from_stage", "to_stage",
                             "loss_reason").order_by("-at", "-id"))
+
+
+def _closes(deals: QuerySet[Deal], start, end, pipeline_id: int, kind: str,
+            cond: Q | None = None) -> QuerySet[Transition]:
+    """The wins (``kind`` "won") or losses of [start, end) that still stand at its end, and
+    the reopenings in it that took back one from before ``start``; ``cond`` filters the close
+    (to_stage, loss_reason)."""
+    cond = cond or Q()
+    later = Transition.objects.filter(deal=OuterRef("deal"), id__gt=OuterRef("id"),
+                                      kind=Transition.Kind.REOPEN, at__lt=end)
+    close = (Transition.objects.filter(deal=OuterRef("deal"), id__lt=OuterRef("id"),
+                                       kind__in=[Transition.Kind.WON, Transition.Kind.LOST])
+             .order_by("-id"))
+    qs = _moves(deals, start, end, pipeline_id).alias(
+        taken_back=Exists(later), close_id=Subquery(close.values("pk")[:1]))
+    taken = Transition.objects.filter(cond, pk=OuterRef("close_id"), kind=kind, at__lt=start)
+    return qs.filter(Q(cond, kind=kind, taken_back=False)
+                     | Q(Exists(taken), kind=Transition.Kind.REOPEN))
 
 
 def _int(raw: str, field: str = "cell") -> int:
@@ -141,14 +153,14 @@ def drill(*, user: User, ctx: Context, cell: str) -> Drill:
             move_cond &= Q(to_stage_id=stage_id)
         if reason:
             move_cond &= Q(loss_reason_id=_int(reason))
-        return Drill(title, True, _moves(deals, start, end, scope_pipeline).filter(
-            move_cond, kind=Transition.Kind.LOST))
+        return Drill(title, True, _closes(deals, start, end, scope_pipeline,
+                                          Transition.Kind.LOST, move_cond))
     if kind == "won":
         if f.mode == COHORT:
             return Drill(_("Won"), False, cohort.filter(status=Deal.Status.WON)
                          .order_by("-closed_at"))
         return Drill(_("Won in the period"), True,
-                     _moves(deals, start, end, scope_pipeline).filter(kind=Transition.Kind.WON))
+                     _closes(deals, start, end, scope_pipeline, Transition.Kind.WON))
     if kind == "stays":
         stage_id = stage_arg()
         qs = _moves(deals, start, end, scope_pipeline).filter(kind__in=EXIT_KINDS,
@@ -170,6 +182,6 @@ def drill(*, user: User, ctx: Context, cell: str) -> Drill:
                          False, deals.filter(created_at__gte=a, created_at__lt=b)
                          .order_by("-created_at"))
         return Drill(_("Won %(first)s – %(last)s") % {"first": first, "last": last}, True,
-                     _moves(deals, a, b, scope_pipeline).filter(kind=Transition.Kind.WON))
+                     _closes(deals, a, b, scope_pipeline, Transition.Kind.WON))
     raise ValidationError({"cell": _("Unknown figure.")})
 

@@ -1,6 +1,7 @@
 """Dynamics: new deals against won deals (count and budget) by day, week or month.
 
-New = deals created in the bucket (budget as it is now); won = wins recorded in the bucket.
+New = deals created in the bucket (budget as it is now); won = wins recorded in the bucket
+less those a reopening in it took back (budget as it was at the win).
 Weeks start on Monday; buckets are clipped to the period.
 """
 

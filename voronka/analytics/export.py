@@ -2,7 +2,10 @@
 
 A report becomes a list of :class:`Table`; the first is a header with the filters, the last
 the definitions of the metrics used. Money stays Decimal, shares are fractions (XLSX shows
-them as percentages), durations are in days.
+them as percentages), durations are in days, stage time limits as the pipeline editor says
+them ("14 days", "100 hours"). CSV follows the reader's language: where the decimal separator
+is a comma (Russian), cells are separated by ";" and decimals written with ",", so a
+spreadsheet opens it in columns; the time it was made is in the local time zone.
 """
 
 from __future__ import annotations
@@ -12,9 +15,13 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import timezone
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from voronka.core import cells
+from voronka.web.templatetags.web_tags import hours_or_days
 
 from . import metrics
 from .query import Context
@@ -50,7 +57,8 @@ def header(ctx: Context, report: str) -> Table:
         rows.append([_("Manager"), str(f.owner_id)])
     if f.source is not None:
         rows.append([_("Source"), f.source or "—"])
-    rows.append([_("Generated"), ctx.generated_at.isoformat(timespec="seconds")])
+    generated = timezone.localtime(ctx.generated_at)
+    rows.append([_("Generated"), generated.isoformat(sep=" ", timespec="seconds")])
     return Table(_("Filters"), [_("Filter"), _("Value")], rows)
 
 
@@ -81,7 +89,7 @@ def funnel_tables(ctx: Context, funnel) -> list[Table]:
 
 def timing_tables(ctx: Context, timing) -> list[Table]:
     stages = [[s.name, s.stays, _days(s.mean_hours), _days(s.median_hours), _days(s.p90_hours),
-               s.time_limit_hours, s.over_limit, _share(s.over_limit_share)]
+               hours_or_days(s.time_limit_hours), s.over_limit, _share(s.over_limit_share)]
               for s in timing.stages]
     c, v = timing.cycle, timing.velocity
     bands = [[f"{lo}–{hi}" if hi else f"{lo}+", n] for lo, hi, n in c.bands]
@@ -95,7 +103,7 @@ def timing_tables(ctx: Context, timing) -> list[Table]:
     return [header(ctx, _("Time in stage")),
             Table(_("Time in stage"), [_("Stage"), _("Stays"), _("Mean, days"),
                                        _("Median, days"), _("90th percentile, days"),
-                                       _("Time limit, hours"), _("Over the limit"),
+                                       _("Time limit"), _("Over the limit"),
                                        _("Over the limit, share")], stages),
             Table(_("Sales cycle"), [_("Days"), _("Deals")], bands),
             Table(_("Velocity"), [_("Metric"), _("Value")], velocity),
@@ -143,23 +151,37 @@ def losses_tables(ctx: Context, losses) -> list[Table]:
 def dynamics_tables(ctx: Context, dyn) -> list[Table]:
     rows = [[p.start, p.end, p.new.n, p.new.budget, p.won.n, p.won.budget] for p in dyn.points]
     return [header(ctx, _("Dynamics")),
-            Table(_("Dynamics"), [_("From"), _("To"), _("New deals"), _("New, budget"),
+            Table(_("Dynamics"), [pgettext("date range", "From"),
+                                  pgettext("date range", "To"), _("New deals"), _("New, budget"),
                                   _("Won deals"), _("Won, budget")], rows),
             definitions(["new", "won_in"])]
 
 
+def _csv_value(value: object, decimal: str) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, Share):
+        text = f"{value:.4f}"
+    elif isinstance(value, Decimal | float):
+        text = str(value)
+    else:
+        return value
+    return text.replace(".", decimal) if decimal != "." else text
+
+
 def to_csv(tables: list[Table]) -> bytes:
-    """UTF-8 with a BOM (spreadsheets then read Cyrillic right); tables one under another."""
+    """UTF-8 with a BOM (spreadsheets then read Cyrillic right); tables one under another.
+    In the active language's number format: with a decimal comma, ";" between cells."""
+    decimal = str(get_format("DECIMAL_SEPARATOR"))
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=";" if decimal == "," else ",")
     for i, table in enumerate(tables):
         if i:
             writer.writerow([])
         writer.writerow(cells.csv_row([table.title]))
         writer.writerow(cells.csv_row(table.headers))
         for row in table.rows:
-            writer.writerow(cells.csv_row(["" if v is None else f"{v:.4f}"
-                                           if isinstance(v, Share) else v for v in row]))
+            writer.writerow(cells.csv_row([_csv_value(v, decimal) for v in row]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

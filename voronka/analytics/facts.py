@@ -5,10 +5,15 @@ order they happened in: every move locks the deal). The same functions feed the 
 the incremental refresh and the tests, so there is one definition of every fact:
 
 * cohort: ``("C", created day, furthest stage, stage, status, loss reason)`` — one per deal;
-* flow: ``("F", day, "reach", stage)`` the first time the deal arrives at or beyond a stage
-  (a skip reaches the skipped stages too; corrections and reopenings never reach anything
-  again, so a stage is counted once per deal, ever), ``("F", day, "won")`` per win,
-  ``("F", day, "lost", stage, reason)`` per loss;
+* flow: ``("F", day, kind, stage, reason, cents, n)`` — ``reach`` the first time the deal
+  arrives at or beyond a stage (a skip reaches the skipped stages too; corrections and
+  reopenings never reach anything again, so a stage is counted once per deal, ever), ``won``
+  per win, ``lost`` per loss (at the stage, with the reason). ``cents`` is the budget recorded
+  on the transition (the deal's budget at the time of the move; the current one for old rows
+  without it), so a later edit of the budget never changes a closed period. ``n`` is 1, or -1
+  for the fact a reopening cancels: reopening a won (lost) deal takes its win (loss) back on
+  the day of the reopening, at the value it was counted with, so a deal won, reopened and won
+  again counts once, and a flow report over any period nets the two out;
 * durations: ``("D", day, "stay", stage, bucket, seconds)`` per stay that ended on ``day``
   (advance, skip, win, loss or correction leave a stage; a reopening does not, and the time
   spent in the archive is not a stay), ``("D", day, "cycle", 0, days, seconds)`` per win,
@@ -30,9 +35,10 @@ EXIT_KINDS = frozenset({"advance", "skip", "won", "lost", "correction"})
 def stay_bucket(seconds: int) -> int:
     """A stay's duration rounded *up* to the report's resolution, in hours.
 
-    Whole hours up to 3 days, whole days up to 90 days, whole weeks beyond. Percentiles and
-    "over the time limit" are computed on this value, so they read the same from the rollups
-    and from the raw log; a time limit of up to 72 h, or of whole days, is compared exactly.
+    Whole hours up to 3 days, whole days up to 90 days, whole weeks beyond. Percentiles are
+    computed on this value, so they read the same from the rollups and from the raw log.
+    "Over the time limit" is always exact: read from the buckets when the limit falls on a
+    bucket edge (``limit_fits_buckets``), from the log's exact seconds otherwise.
     """
     if seconds <= 0:
         return 0
@@ -43,6 +49,25 @@ def stay_bucket(seconds: int) -> int:
     if days <= 90:
         return days * 24
     return -(-seconds // WEEK) * 168
+
+
+def bucket_threshold(limit_hours: int) -> int:
+    """The fewest seconds whose bucket exceeds ``limit_hours``."""
+    lo, hi = 0, 10**10
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if stay_bucket(mid) > limit_hours:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def limit_fits_buckets(limit_hours: int) -> bool:
+    """Whether "bucket > limit" is exactly "longer than the limit": limits of up to 72 h,
+    whole days up to 90 days, whole weeks beyond. Other limits (97 h, 100 h…) fall inside a
+    bucket, and the stays over them are counted from the log instead."""
+    return bucket_threshold(limit_hours) == limit_hours * HOUR + 1
 
 
 def cycle_bucket(seconds: int) -> int:
@@ -76,6 +101,7 @@ class Move:
     at: datetime.datetime
     seconds: int
     loss_reason_id: int
+    cents: int | None = None  # the budget recorded on the transition (None: not recorded)
 
 
 class LocalDay:
@@ -107,20 +133,28 @@ def deal_facts(state: DealState, moves: Iterable[Move], order: Sequence[int],
     facts: list[tuple] = [("C", local_day(state.created_at), state.furthest_stage_id,
                            state.stage_id, state.status, state.loss_reason_id)]
     reached = -1
+    standing: tuple | None = None  # the win or loss in force, which a reopening takes back
     for move in moves:
         if move.id > state.last_transition_id:
             break
         day = local_day(move.at)
+        cents = state.budget_cents if move.cents is None else move.cents
         to = index.get(move.to_stage_id)
         if to is not None and move.kind != "correction" and to > reached:
-            facts.extend(("F", day, "reach", order[i], 0) for i in range(reached + 1, to + 1))
+            facts.extend(("F", day, "reach", order[i], 0, cents, 1)
+                         for i in range(reached + 1, to + 1))
             reached = to
         if move.kind == "won":
-            facts.append(("F", day, "won", 0, 0))
+            standing = ("F", day, "won", 0, 0, cents, 1)
+            facts.append(standing)
             cycle = max(0, int((move.at - state.created_at).total_seconds()))
             facts.append(("D", day, "cycle", 0, cycle_bucket(cycle), cycle))
         elif move.kind == "lost":
-            facts.append(("F", day, "lost", move.to_stage_id, move.loss_reason_id))
+            standing = ("F", day, "lost", move.to_stage_id, move.loss_reason_id, cents, 1)
+            facts.append(standing)
+        elif move.kind == "reopen" and standing is not None:
+            facts.append(("F", day, *standing[2:5], -standing[5], -1))
+            standing = None
         if move.kind in EXIT_KINDS and move.from_stage_id is not None:
             seconds = max(0, int(move.seconds))
             facts.append(("D", day, "stay", move.from_stage_id, stay_bucket(seconds), seconds))
@@ -141,8 +175,14 @@ LATTICE: dict[str, frozenset[tuple[int, str]]] = {
 
 
 def fact_value(fact: tuple, state: DealState) -> int:
-    """The second measure of a fact: the deal's budget (C, F) or the duration (D)."""
-    return fact[5] if fact[0] == "D" else state.budget_cents
+    """The second measure of a fact: the deal's budget (C), the budget recorded on the move
+    (F) or the duration (D)."""
+    return state.budget_cents if fact[0] == "C" else fact[5]
+
+
+def fact_count(fact: tuple) -> int:
+    """The first measure of a fact: 1, or -1 for a flow fact a reopening takes back."""
+    return fact[6] if fact[0] == "F" else 1
 
 
 class Sums:
@@ -187,16 +227,17 @@ def accumulate(into: Sums, state: DealState, facts: Iterable[tuple], sign: int =
     by_month, by_day = into.by_month, into.by_day
     for fact in facts:
         table, day = fact[0], fact[1]
-        if table == "D":
-            rest, value = fact[2:5], fact[5] * sign
+        if table == "C":
+            rest, n, value = fact[2:], sign, budget
         else:
-            rest, value = fact[2:], budget
-        _add(by_month, (table, p, into.month(day), o, s, *rest), sign, value)
+            rest, value = fact[2:5], fact[5] * sign
+            n = fact[6] * sign if table == "F" else sign
+        _add(by_month, (table, p, into.month(day), o, s, *rest), n, value)
         detail = _DAY_DETAIL[table]
         if detail == 3:
-            _add(by_day, (table, p, day, o, s, *rest), sign, value)
+            _add(by_day, (table, p, day, o, s, *rest), n, value)
         elif detail == 0:
-            _add(by_day, (table, p, day, 0, "", *rest), sign, value)
+            _add(by_day, (table, p, day, 0, "", *rest), n, value)
 
 
 def expand(sums: Sums) -> dict[tuple, list[int]]:

@@ -8,6 +8,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .dynamics import GRANULARITIES, WEEK
 from .query import COHORT, FLOW, NO_SOURCE, Filters
@@ -52,8 +53,9 @@ def preset_range(preset: str, today: datetime.date) -> tuple[datetime.date, date
 class ReportFilterForm(forms.Form):
     pipeline = forms.TypedChoiceField(label=_("Pipeline"), coerce=int)
     period = forms.ChoiceField(label=_("Period"), choices=PRESETS, required=False)
-    date_from = forms.DateField(label=_("From"), required=False)
-    date_to = forms.DateField(label=_("To"), required=False)
+    # "To" alone is also an e-mail's recipient: the context keeps «По», not «Кому».
+    date_from = forms.DateField(label=pgettext_lazy("date range", "From"), required=False)
+    date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False)
     mode = forms.ChoiceField(label=_("Mode"), required=False, choices=[
         (COHORT, _("Cohort: deals created in the period")),
         (FLOW, _("Flow: moves made in the period"))])

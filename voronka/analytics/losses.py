@@ -2,7 +2,9 @@
 
 Cohort mode: the deals created in the period that are lost now, at the stage they were lost
 on (a deal reopened since is not lost). Flow mode: the losses recorded in the period, whenever
-the deals were created (a deal lost, reopened and lost again in the period counts twice).
+the deals were created, less those a reopening in the period took back (a deal lost, reopened
+and lost again in the period counts once; one lost before the period and reopened in it counts
+minus one), valued at the budget the deal had when it was lost.
 """
 
 from __future__ import annotations

@@ -41,13 +41,18 @@ class Managers:
     total_call_minutes: Decimal
 
 
-def call_minutes(owners: list[int], first: datetime.date, last: datetime.date
-                 ) -> dict[int, tuple[Decimal, int]]:
+def minutes(seconds: int) -> Decimal:
+    """Seconds as minutes to 0.1 (rounded once: totals are summed in seconds first)."""
+    return (Decimal(seconds) / 60).quantize(Decimal("0.1"))
+
+
+def call_seconds(owners: list[int], first: datetime.date, last: datetime.date
+                 ) -> dict[int, tuple[int, int]]:
+    """Per owner: (total seconds, number) of the calls that started in [first, last]."""
     start, end = day_bounds(first, last)
     rows = (Call.objects.filter(user_id__in=owners, started_at__gte=start, started_at__lt=end)
             .values("user_id").annotate(seconds=Sum("duration_seconds"), n=Count("id")))
-    return {r["user_id"]: ((Decimal(r["seconds"] or 0) / 60).quantize(Decimal("0.1")), r["n"])
-            for r in rows}
+    return {r["user_id"]: (int(r["seconds"] or 0), r["n"]) for r in rows}
 
 
 def managers_report(*, user: User, filters: Filters) -> tuple[Context, Managers]:
@@ -58,16 +63,17 @@ def managers_report(*, user: User, filters: Filters) -> tuple[Context, Managers]
     owners = set(funnels) | {key[0] for key in open_cells}
     if ctx.scope.owners is not None:
         owners &= ctx.scope.owners
-    calls = call_minutes(sorted(owners), filters.date_from, filters.date_to)
+    calls = call_seconds(sorted(owners), filters.date_from, filters.date_to)
     names = {u.pk: str(u) for u in User.objects.filter(pk__in=owners)}
     rows = []
     for owner in owners:
         now = [Amount.of(open_cells.get((owner, s.id))) for s in ctx.stages]
         counts = [a.n for a in now]
-        minutes, n_calls = calls.get(owner, (Decimal("0.0"), 0))
+        seconds, n_calls = calls.get(owner, (0, 0))
         funnel = funnels.get(owner) or build_funnel(ctx, filters.mode, {}, {})
         rows.append(ManagerRow(owner, names.get(owner, str(owner)), funnel, now,
-                               classify(counts), picture(counts), minutes,
+                               classify(counts), picture(counts), minutes(seconds),
                                n_calls))
     rows.sort(key=lambda r: (-r.funnel.requests.n, r.name))
-    return ctx, Managers(rows, sum((r.call_minutes for r in rows), Decimal("0.0")))
+    total = sum(calls.get(r.user_id, (0, 0))[0] for r in rows)
+    return ctx, Managers(rows, minutes(total))

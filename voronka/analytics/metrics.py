@@ -43,12 +43,16 @@ _ALL = [
         "Reached this stage ÷ reached the first stage.")),
     Metric("lost", _("Lost"), _(
         "Deals lost at this stage, by reason: in cohort mode those lost now (a reopened deal is "
-        "not lost), in flow mode every loss recorded in the period.")),
+        "not lost), in flow mode the losses recorded in the period less those a reopening in "
+        "the period took back. Budget as it was at the loss.")),
     Metric("won", _("Won"), _(
         "Deals won: in cohort mode those won now, in flow mode the wins recorded in the "
-        "period. Count and total budget.")),
+        "period less those a reopening in the period took back, so a deal counts once however "
+        "often it is won. Count and total budget (in flow mode as it was at the win).")),
     Metric("conversion", _("Conversion"), _(
-        "Purchases ÷ requests: won deals ÷ deals that entered the funnel.")),
+        "Purchases ÷ requests: won deals ÷ deals that entered the funnel. In flow mode both "
+        "are counted in the period, and a deal won in it may have entered the funnel before "
+        "it, so the figure can exceed 100%.")),
     Metric("stays", _("Stays"), _(
         "Times a deal left this stage in the period — by an advance, a skip, a win, a loss or "
         "a correction. A reopened deal starts a new stay; time in the archive is not counted.")),
@@ -61,14 +65,13 @@ _ALL = [
         "Nine stays in ten were this long or shorter (nearest rank, same rounding as the "
         "median).")),
     Metric("over_limit", _("Over the limit"), _(
-        "Share of the stays longer than the stage's time limit (durations rounded as for the "
-        "median).")),
+        "Share of the stays longer than the stage's time limit, by their exact duration.")),
     Metric("cycle", _("Sales cycle"), _(
         "From a deal's creation to its win, for the wins of the period; in whole days, "
         "rounded up.")),
     Metric("open", _("Open deals"), _("Deals open now, count and total budget.")),
     Metric("win_rate", _("Win rate"), _(
-        "Wins ÷ (wins + losses) recorded in the period.")),
+        "Wins ÷ (wins + losses) recorded in the period, less those a reopening took back.")),
     Metric("average_won_budget", _("Average won budget"), _(
         "Budget of the wins of the period ÷ their number.")),
     Metric("average_cycle", _("Average cycle"), _(
@@ -86,7 +89,9 @@ _ALL = [
         "Total duration of the manager's calls that started in the period, in minutes. Calls "
         "are measured in minutes, not counted.")),
     Metric("new", _("New deals"), _("Deals created in the interval; budget as it is now.")),
-    Metric("won_in", _("Won deals"), _("Wins recorded in the interval.")),
+    Metric("won_in", _("Won deals"), _(
+        "Wins recorded in the interval less those a reopening in it took back; budget as it "
+        "was at the win.")),
     Metric("loss_share", _("Share of losses"), _(
         "Losses for this reason ÷ all losses in the report.")),
 ]

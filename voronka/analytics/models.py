@@ -109,7 +109,9 @@ class CohortCell(_Cell):
 
 
 class FlowCell(_Cell):
-    """Moves by the day they happened: first arrival at a stage, a win, a loss (with reason)."""
+    """Moves by the day they happened: first arrival at a stage, a win, a loss (with reason),
+    valued at the budget recorded on the move. A reopening takes its deal's win or loss back
+    on its own day (n -1, budget negative), so ``n`` of a cell can be 0 or below."""
 
     REACH, WON, LOST = "reach", "won", "lost"
 

@@ -230,7 +230,7 @@ def _read(table, scope, level, grain, start, end, columns, where):
     with connection.cursor() as cur:
         cur.execute(" ".join(sql), params)
         return [(tuple(row[:-2]), (int(row[-2]), int(row[-1] or 0)))
-                for row in cur.fetchall() if row[-2]]
+                for row in cur.fetchall() if row[-2] or row[-1]]
 
 
 def _raw(table, scope, bounds, group, by_owner, where):

@@ -154,9 +154,10 @@ def _moves(deal_ids: list[int]) -> dict[int, list[Move]]:
     out: dict[int, list[Move]] = defaultdict(list)
     rows = (Transition.objects.filter(deal_id__in=deal_ids).order_by("deal_id", "id")
             .values_list("deal_id", "id", "kind", "from_stage_id", "to_stage_id", "at",
-                         "seconds_in_stage", "loss_reason_id"))
-    for deal_id, pk, kind, src, dst, at, seconds, reason in rows:
-        out[deal_id].append(Move(pk, kind, src, dst, at, seconds or 0, reason or 0))
+                         "seconds_in_stage", "loss_reason_id", "budget"))
+    for deal_id, pk, kind, src, dst, at, seconds, reason, budget in rows:
+        out[deal_id].append(Move(pk, kind, src, dst, at, seconds or 0, reason or 0,
+                                 None if budget is None else _cents(budget)))
     return out
 
 
@@ -183,7 +184,8 @@ def _quote(name: str) -> str:
 
 def write_deltas(deltas: Sums, *, bulk: bool = False) -> None:
     """Add the sums of ``deltas`` (facts.accumulate) to the cells. A refresh drops the cells
-    that reach zero; a rebuild (``bulk``) only adds, through the fastest path there is."""
+    whose both measures reach zero (a count alone can: a win and a cancelled one); a rebuild
+    (``bulk``) only adds, through the fastest path there is."""
     by_table: dict[str, list[tuple]] = defaultdict(list)
     for (table, p, level, grain, day, owner, source, *rest), (n, value) in expand(
             deltas).items():
@@ -218,8 +220,8 @@ def _upsert(model, key_columns: list[str], measure: str, rows: list[tuple]) -> N
             batch = rows[start:start + per_statement]
             values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(batch))
             cur.execute(f"INSERT INTO {name} ({cols}) VALUES {values} {on_conflict} "
-                        f"RETURNING id, n", [v for row in batch for v in row])
-            emptied.extend(pk for pk, n in cur.fetchall() if n == 0)
+                        f"RETURNING id, n, {_quote(measure)}", [v for row in batch for v in row])
+            emptied.extend(pk for pk, n, value in cur.fetchall() if n == 0 and value == 0)
         for start in range(0, len(emptied), 900):
             ids = emptied[start:start + 900]
             cur.execute(f"DELETE FROM {name} WHERE id IN ({', '.join(['%s'] * len(ids))})", ids)

@@ -9,6 +9,7 @@ from voronka.accounts.selectors import team_list, user_list
 from voronka.pipelines.models import Pipeline
 
 from .models import CohortCell
+from .query import owners_visible
 from .rollups import ensure_fresh
 
 
@@ -43,7 +44,16 @@ def report_managers(*, user: User) -> QuerySet[User]:
     return user_list(user=user).filter(role__in=[Role.MANAGER, Role.HEAD, Role.ADMIN])
 
 
-def report_sources(*, pipeline_id: int) -> list[str]:
-    """The deal sources seen in a pipeline (from the rollups: no scan of the deals)."""
-    return sorted(set(CohortCell.objects.filter(pipeline_id=pipeline_id, level=2, grain="m")
-                      .values_list("source", flat=True)))
+def report_sources(*, user: User, pipeline: Pipeline) -> list[str]:
+    """The sources of the deals of ``pipeline`` the user may see (from the rollups, made
+    fresh first so a source just used is offered at once: no scan of the deals)."""
+    ensure_fresh()
+    owners = owners_visible(user, pipeline)
+    if owners is None:
+        cells = CohortCell.objects.filter(pipeline_id=pipeline.pk, level=2, grain="m")
+    elif not owners:
+        return []
+    else:
+        cells = CohortCell.objects.filter(pipeline_id=pipeline.pk, level=3, grain="m",
+                                          owner_id__in=sorted(owners))
+    return sorted(set(cells.values_list("source", flat=True)))

@@ -5,7 +5,9 @@ win, loss or correction) within the period; a reopened deal starts a new stay, a
 the archive is nobody's stay. Mean is exact; median and 90th percentile are nearest-rank on
 the durations rounded up to the report's resolution (facts.stay_bucket: hours up to 3 days,
 days up to 90, weeks beyond). The *cycle* runs from a deal's creation to its win, for the
-wins of the period. *Pipeline velocity* = open deals × win rate × average won budget ÷
+wins of the period. A stay is *over the limit* when it is longer than the stage's time limit,
+exactly (facts.limit_fits_buckets: from the buckets when the limit is on their edge, else
+from the log). *Pipeline velocity* = open deals × win rate × average won budget ÷
 average cycle in days: the money the current pipeline is expected to bring per day.
 """
 
@@ -15,9 +17,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from voronka.accounts.models import User
+from voronka.deals.models import Transition
 
-from .facts import percentile
-from .query import Amount, Context, Filters, cells, context, ratio
+from .facts import EXIT_KINDS, limit_fits_buckets, percentile
+from .query import Amount, Context, Filters, cells, context, day_bounds, ratio
 
 CYCLE_BANDS = ((0, 7), (8, 14), (15, 30), (31, 60), (61, 90), (91, 180), (181, None))
 
@@ -56,12 +59,34 @@ class Velocity:
     average_cycle_days: Decimal | None
     per_day: Decimal | None
 
+    @property
+    def closed(self) -> int:
+        """Wins and losses of the period: what the win rate divides by."""
+        return self.won.n + self.lost
+
 
 @dataclass
 class Timing:
     stages: list[StageTime]
     cycle: Cycle
     velocity: Velocity
+
+
+def stays_over(ctx: Context, stage_id: int, limit_hours: int) -> int:
+    """The stays of the period on a stage longer than ``limit_hours``, from the log (the same
+    moves as the duration facts: the deals of the pipeline in the scope, by their owner and
+    source now)."""
+    scope, f = ctx.scope, ctx.filters
+    start, end = day_bounds(f.date_from, f.date_to)
+    qs = Transition.objects.filter(
+        pipeline_id=scope.pipeline_id, at__gte=start, at__lt=end, kind__in=EXIT_KINDS,
+        from_stage_id=stage_id, seconds_in_stage__gt=limit_hours * 3600,
+        deal__pipeline_id=scope.pipeline_id)
+    if scope.owners is not None:
+        qs = qs.filter(deal__owner_id__in=scope.owners)
+    if scope.source is not None:
+        qs = qs.filter(deal__source=scope.source)
+    return qs.count()
 
 
 def stage_times(ctx: Context, rows: dict[tuple, list[int]]) -> list[StageTime]:
@@ -83,7 +108,11 @@ def stage_times(ctx: Context, rows: dict[tuple, list[int]]) -> list[StageTime]:
             st.median_hours = percentile(histogram, 50)
             st.p90_hours = percentile(histogram, 90)
         if st.time_limit_hours:
-            st.over_limit = sum(n for b, n in histogram if b > st.time_limit_hours)
+            limit = st.time_limit_hours
+            if limit_fits_buckets(limit):
+                st.over_limit = sum(n for b, n in histogram if b > limit)
+            else:
+                st.over_limit = stays_over(ctx, stage_id, limit) if st.stays else 0
             st.over_limit_share = ratio(st.over_limit, st.stays)
     return out
 

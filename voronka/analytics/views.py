@@ -38,7 +38,7 @@ def _form(request: HttpRequest) -> tuple[ReportFilterForm, list]:
     # later, but its menu is drawn first.
     asked = parse_id(request.GET.get("pipeline"))
     pipeline = next((p for p in pipelines if p.pk == asked), pipelines[0] if pipelines else None)
-    sources = report_sources(pipeline_id=pipeline.pk) if pipeline else []
+    sources = report_sources(user=user, pipeline=pipeline) if pipeline else []
     form = ReportFilterForm(request.GET, pipelines=pipelines, teams=list(report_teams(user=user)),
                             managers=list(report_managers(user=user)), sources=sources)
     return form, pipelines

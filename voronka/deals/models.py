@@ -186,6 +186,11 @@ class Transition(models.Model):
     loss_reason = models.ForeignKey(LossReason, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", verbose_name=_("loss reason"))
     comment = models.TextField(_("comment"), blank=True, default="")
+    # The deal's budget when the move was made: reports value the wins, losses and arrivals of
+    # a period with it, so a later edit of the budget does not rewrite a closed month. Empty
+    # only where nothing recorded it (reports then use the deal's current budget).
+    budget = models.DecimalField(_("budget at the move"), max_digits=14, decimal_places=2,
+                                 null=True, blank=True)
 
     class Meta:
         verbose_name = _("transition")

@@ -195,7 +195,7 @@ def deal_create(
                                      for contact, role in roles])
     Transition.objects.create(deal=deal, pipeline=pipeline, kind=Transition.Kind.CREATED,
                               from_stage=None, to_stage=first, at=now, by=actor,
-                              owner=owner)
+                              owner=owner, budget=deal.budget)
     events.publish(events.DEAL_CREATED, deal=deal, actor=actor, silent=silent, hints=hints,
                    stage_id=first.pk, stage_entered_at=now)
     if stage is not None and stage.pk != first.pk:

@@ -13,6 +13,9 @@ def append(tr: Transition, *, deal_id: int, updates: dict) -> None:
     """Insert the transition and update the deal. On PostgreSQL in one statement (a
     data-modifying WITH): each statement of a move is a round trip to the server, which is
     most of a move's time there (bench/moves.py); both are compiled by the ORM."""
+    if tr.budget is None:
+        # The budget the move is valued at in the reports (a later edit leaves it alone).
+        tr.budget = updates.get("budget", tr.deal.budget)
     conn = connections[router.db_for_write(Deal)]
     if conn.vendor != "postgresql":
         tr.save(force_insert=True)

@@ -212,7 +212,7 @@ class Writer:
         """Placement on stages is "imported"; a close is recorded as the win or loss it was,
         so the reports count it."""
         common = {"deal_id": deal.pk, "pipeline_id": deal.pipeline_id, "by": None,
-                  "owner_id": deal.owner_id}
+                  "owner_id": deal.owner_id, "budget": deal.budget}
         stages = rec.values["info"].stages
         out: list[Transition] = []
         if rec.history:

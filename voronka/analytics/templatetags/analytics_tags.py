@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
@@ -11,28 +12,34 @@ from voronka.analytics.metrics import METRICS
 register = template.Library()
 
 
+def _number(value: float, places: int) -> str:
+    """``value`` to ``places`` decimals with the active language's separator ("12,3")."""
+    return number_format(round(float(value), places), decimal_pos=places)
+
+
 @register.filter
 def share(value: float | None) -> str:
-    """0.4 → "40%", 0.123 → "12.3%"; no value → "—"."""
+    """0.4 → "40%", 0.123 → "12.3%" ("12,3%" in Russian); no value → "—"."""
     if value is None:
         return "—"
     pct = value * 100
-    return f"{pct:.0f}%" if pct >= 10 or pct == int(pct) else f"{pct:.1f}%"
+    return (f"{_number(pct, 0)}%" if pct >= 10 or pct == int(pct)
+            else f"{_number(pct, 1)}%")
 
 
 @register.filter
 def hours(value: float | int | None) -> str:
-    """A duration given in hours, as a person reads it: "5 h", "2.5 d"."""
+    """A duration given in hours, as a person reads it: "5 h", "2.5 d" ("2,5 дн.")."""
     if value is None:
         return "—"
     if value < 48:
-        return _("%(n)s h") % {"n": f"{value:.0f}" if value >= 10 else f"{value:.1f}"}
-    return _("%(n)s d") % {"n": f"{value / 24:.1f}"}
+        return _("%(n)s h") % {"n": _number(value, 0 if value >= 10 else 1)}
+    return _("%(n)s d") % {"n": _number(value / 24, 1)}
 
 
 @register.filter
 def days(value) -> str:
-    return "—" if value is None else _("%(n)s d") % {"n": f"{float(value):.1f}"}
+    return "—" if value is None else _("%(n)s d") % {"n": _number(value, 1)}
 
 
 @register.simple_tag
