@@ -106,13 +106,18 @@ def test_fallback_form_and_team_figures_open_team_deals(client, world, manager, 
                                                          team):
     plain, (s1, s2, s3), d = world
     client.force_login(head)
-    # The manager's form is the team's: its figures open the team's deals.
+    # The manager's form borrows the team's rates, but its counts are the manager's own and
+    # open the manager's own deals (a manager must not see the team's through their form).
     p = build_prospect(plain, manager)
     links = prospect_links(p)
     assert not p.form.own
-    team_history = history_ids(plain, seller) | history_ids(plain, manager)
-    assert listed(client, links.reached[s1.id]) == team_history | {
-        d["a1"], d["a2"], d["a3"], d["m2"], d["won"]}
+    own_reached = history_ids(plain, manager) | {d["m2"]}
+    assert listed(client, links.reached[s1.id]) == own_reached
+    assert p.form.stages[0].reached.n == len(own_reached) == 3
+    # The average won budget is the team's: its link lists the team's wins (for the head).
+    team_won = history_ids(plain, seller, status="won") | history_ids(
+        plain, manager, status="won") | {d["won"]}
+    assert listed(client, links.form_won) == team_won
     assert listed(client, links.closed) == history_ids(plain, manager)  # own closed: 2
     assert p.form.closed == 2
     assert listed(client, links.now[s2.id]) == {d["m2"]}
@@ -134,15 +139,15 @@ def test_team_screen_lines_link_to_each_managers_deals(client, world, seller, he
     mine = lines[seller.pk]
     assert listed(client, mine.won) == {d["won"]}
     assert listed(client, mine.open) == {d["a1"], d["a2"], d["a3"]}
-    risky = dict(mine.at_risk)
+    risky = dict(mine.short)
     assert risky  # a plan of a million against a few thousand on every stage
     line = next(x for x in team_lines(plain) if x.owner == seller)
-    for (_sid, name), (link_name, url) in zip(line.at_risk, mine.at_risk, strict=True):
+    for (_sid, name), (link_name, url) in zip(line.short, mine.short, strict=True):
         assert name == link_name
         assert url.replace("&", "&amp;") in page.content.decode()
-    first_risky = line.at_risk[0][0]
+    first_risky = line.short[0][0]
     on_or_after = {s1.id: {"a1", "a2", "a3"}, s2.id: {"a2", "a3"}, s3.id: {"a3"}}[first_risky]
-    assert listed(client, mine.at_risk[0][1]) == {d[k] for k in on_or_after}
+    assert listed(client, mine.short[0][1]) == {d[k] for k in on_or_after}
 
 
 def test_a_manager_following_anothers_link_sees_nothing(client, world, seller, manager):

@@ -1,8 +1,7 @@
 """Where every figure of the forecast screens drills down to: the deals behind it.
 
 Counts of deals link to the deals list, filtered to exactly the deals the figure counted
-(pipeline, the manager or the team, status, stage, creation or closing dates); the wins of the
-month, counted one per win move, link to the report drill-down of those moves. The lists apply
+(pipeline, the manager or the team, status, stage, creation or closing dates). The lists apply
 the reader's visibility on top, as everywhere.
 """
 
@@ -34,15 +33,10 @@ def whose(pipeline: Pipeline, owner_id: int | None) -> dict[str, object]:
 
 def won_in_month_url(pipeline: Pipeline, owner_id: int | None, first: datetime.date,
                      as_of: datetime.date) -> str:
-    """The win moves from the first of the month to ``as_of`` (one row per win, as counted):
-    the reports' drill-down of those filters."""
-    from voronka.analytics.query import FLOW, Filters
-
-    filters = Filters(pipeline_id=pipeline.pk, date_from=first, date_to=as_of, mode=FLOW,
-                      owner_id=owner_id,
-                      team_id=pipeline.team_id if owner_id is None else None)
-    return reverse("analytics:deals") + "?" + urlencode({
-        **filters.as_query(), "cell": f"wonin:{first.isoformat()}:{as_of.isoformat()}"})
+    """The deals won now whose win was recorded from the first of the month to ``as_of``:
+    what "won so far" counts (a deal reopened since is not in it, one won twice is once)."""
+    return deals_url(**whose(pipeline, owner_id), status="won", closed_from=first.isoformat(),
+                     closed_to=as_of.isoformat())
 
 
 def open_url(pipeline: Pipeline, owner_id: int | None) -> str:
@@ -59,22 +53,24 @@ class ProspectLinks:
     won: str  # won this month
     open: str  # open deals: the weighted pipeline and the simulation run over them
     closed: str  # the form's closed deals in the window (the subject's own)
-    form_won: str  # the won deals the average won budget is taken from
+    form_won: str  # the won deals the average won budget is taken from (the team's when the
+    # form borrows the team's rates: a link for those who may see the team only)
     reached: dict[int, str] = field(default_factory=dict)  # stage → the form's "reached"
     now: dict[int, str] = field(default_factory=dict)  # stage → "there now"
 
 
 def prospect_links(p: Prospect) -> ProspectLinks:
     owner_id = p.owner.pk if p.owner else None
-    # A manager with too little history is shown the team's figures: they count the team.
-    form_owner = owner_id if p.form.own else None
+    # A manager with too little history borrows the team's rates (the average won budget is
+    # the team's), but the counts stay their own.
     window = {"from": p.form.date_from.isoformat(), "to": p.form.date_to.isoformat()}
-    form_scope = whose(p.pipeline, form_owner)
+    form_scope = whose(p.pipeline, owner_id)
     links = ProspectLinks(
         won=won_in_month_url(p.pipeline, owner_id, p.month, p.as_of),
         open=open_url(p.pipeline, owner_id),
         closed=deals_url(**whose(p.pipeline, owner_id), status="closed", **window),
-        form_won=deals_url(**form_scope, status="won", **window))
+        form_won=deals_url(**whose(p.pipeline, owner_id if p.form.own else None),
+                           status="won", **window))
     for s in p.form.stages:
         links.reached[s.id] = deals_url(**form_scope, status="all", reached=s.id, **window)
         links.now[s.id] = on_stage_url(p.pipeline, owner_id, s.id)
@@ -86,7 +82,7 @@ class LineLinks:
     line: MemberLine
     won: str
     open: str
-    at_risk: list[tuple[str, str]]  # (stage name, its "there now" list)
+    short: list[tuple[str, str]]  # (stage name, its "there now" list)
 
 
 def line_links(pipeline: Pipeline, lines: list[MemberLine], first: datetime.date,
@@ -94,7 +90,7 @@ def line_links(pipeline: Pipeline, lines: list[MemberLine], first: datetime.date
     return [LineLinks(line, won_in_month_url(pipeline, line.owner.pk, first, as_of),
                       open_url(pipeline, line.owner.pk),
                       [(name, on_stage_url(pipeline, line.owner.pk, sid))
-                       for sid, name in line.at_risk])
+                       for sid, name in line.short])
             for line in lines]
 
 

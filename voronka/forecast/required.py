@@ -9,13 +9,17 @@ stage before it are flagged "no history" instead of dividing by zero.
 
 "There now" on stage k = the open deals that have reached stage k (they sit on it or further),
 so every stage is compared with deals that have at least its chance of winning. Budget
-required on a stage = its required count × the average won budget. Deficit = what is
-required minus what is there, never below zero.
+required on a stage = its required count × the average won budget. Shortfall = what is
+required minus what is there, never below zero; a stage with a shortfall in count or budget
+is *short*.
 
-Plan at risk (seed 003: "если на середину месяца есть отклонения в меньшую сторону"): the
-requirement is prorated by the day of the month — on day d of a D-day month a stage needs
-d/D of its required count and budget — and a stage below that (in count or budget) puts the
-plan at risk.
+One requirement, not prorated: the open deals on a stage are a stock, and the stock needed to
+win what is still left of the plan is the whole requirement, whatever the day ("если эти
+сделки есть, то в конце месяца есть шанс выйти на план"). What is won lowers the requirement
+by itself. Plan at risk (seed 003: "если на середину месяца есть отклонения от этих цифр в
+меньшую сторону, значит план под угрозой"): from the middle of the month (``CHECK_DAY``) a
+short stage puts the plan at risk and the daily check raises the alarm; before it the screen
+shows the same shortfall as a warning.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from decimal import ROUND_CEILING, Decimal
 from voronka.analytics.query import Amount
 
 EPS = 1e-9
+CHECK_DAY = 15  # "на середину месяца": the day the shortfall becomes "plan at risk"
 
 
 @dataclass
@@ -41,9 +46,7 @@ class RequiredStage:
     required_n: float | None = None  # exact; shown rounded up
     required_budget: Decimal | None = None
     no_history: bool = False
-    due_n: float | None = None  # prorated to the day of the month
-    due_budget: Decimal | None = None
-    at_risk: bool = False
+    checked: bool = False  # the middle of the month is reached: a shortfall is an alarm
 
     @property
     def required_count(self) -> int | None:
@@ -59,6 +62,15 @@ class RequiredStage:
             return None
         return max(Decimal("0.00"), self.required_budget - self.now.budget)
 
+    @property
+    def short(self) -> bool:
+        """Fewer deals, or less budget, on this stage and further than required."""
+        return bool(self.deficit_n) or bool(self.deficit_budget)
+
+    @property
+    def at_risk(self) -> bool:
+        return self.checked and self.short
+
 
 @dataclass
 class Required:
@@ -66,7 +78,13 @@ class Required:
     wins_left: int
     required_wins: int | None  # None: no average won budget to turn revenue into deals
     stages: list[RequiredStage]
-    progress: float  # the share of the month gone
+    progress: float  # the share of the month gone (shown; the requirement is not prorated)
+    check_from: datetime.date  # from this day a short stage puts the plan at risk
+    checked: bool  # that day has come
+
+    @property
+    def short(self) -> bool:
+        return any(s.short for s in self.stages)
 
     @property
     def at_risk(self) -> bool:
@@ -76,6 +94,11 @@ class Required:
 def month_progress(day: datetime.date) -> float:
     """Day d of a D-day month → d/D (the last day counts as the whole month)."""
     return day.day / calendar.monthrange(day.year, day.month)[1]
+
+
+def check_day(day: datetime.date) -> datetime.date:
+    """The middle of ``day``'s month: from it on, a short stage is "plan at risk"."""
+    return day.replace(day=CHECK_DAY)
 
 
 def required_wins(revenue_left: Decimal, wins_left: int,
@@ -91,12 +114,13 @@ def required_wins(revenue_left: Decimal, wins_left: int,
 def required_pipeline(*, stages: list[tuple[int, str]], conversions: list[float | None],
                       now: list[Amount], average_won_budget: Decimal | None,
                       revenue_target: Decimal, wins_target: int, won: Amount,
-                      progress: float) -> Required:
+                      as_of: datetime.date) -> Required:
     """The pure calculation (see the module's docstring); lists are in stage order."""
     revenue_left = max(Decimal("0.00"), revenue_target - won.budget)
     wins_left = max(0, wins_target - won.n)
     wins = required_wins(revenue_left, wins_left, average_won_budget)
-    out = [RequiredStage(sid, name, i, conversions[i], now[i])
+    checked = as_of >= check_day(as_of)
+    out = [RequiredStage(sid, name, i, conversions[i], now[i], checked=checked)
            for i, (sid, name) in enumerate(stages)]
     need: float | None = None if wins is None else float(wins)
     for stage in reversed(out):
@@ -109,14 +133,8 @@ def required_pipeline(*, stages: list[tuple[int, str]], conversions: list[float 
         if average_won_budget is not None:
             stage.required_budget = (Decimal(str(need)) * average_won_budget).quantize(
                 Decimal("0.01"))
-        stage.due_n = need * progress
-        below = stage.now.n + EPS < stage.due_n
-        if stage.required_budget is not None:
-            stage.due_budget = (stage.required_budget * Decimal(str(progress))).quantize(
-                Decimal("0.01"))
-            below = below or stage.now.budget < stage.due_budget
-        stage.at_risk = need > 0 and below
-    return Required(revenue_left, wins_left, wins, out, progress)
+    return Required(revenue_left, wins_left, wins, out, month_progress(as_of),
+                    check_day(as_of), checked)
 
 
 def reached_now(stage_ids: list[int], open_by_stage: dict[int, Amount]) -> list[Amount]:

@@ -1,5 +1,9 @@
 """Plan at risk: the daily check that tells a manager (and their team's heads) which stage of
-the prospective funnel is short of its prorated requirement (voronka.forecast.required).
+the prospective funnel is short of its requirement (voronka.forecast.required).
+
+The seed's checkpoint is the middle of the month ("если на середину месяца есть отклонения
+от этих цифр в меньшую сторону, значит план под угрозой"): the check raises no alarm before
+``required.CHECK_DAY``; from it on, every day a stage is still short, it says so.
 
 One notice per (manager or team, stage, day) and recipient: the notification's idempotency key
 carries them, so re-running the job the same day — or a worker re-running it after a crash —
@@ -11,20 +15,23 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone, translation
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from voronka.accounts.models import Role, User
 from voronka.notifications.services import notification_create
 from voronka.pipelines.models import Pipeline
+from voronka.web.templatetags.web_tags import money_text
 
 from .form import funnel_forms
 from .models import Plan
-from .required import RequiredStage, month_bounds
+from .required import RequiredStage, check_day, month_bounds
 from .selectors import Prospect, build_prospect
+
+ZERO = Decimal("0")
 
 
 @dataclass(frozen=True)
@@ -37,14 +44,14 @@ def _text(prospect: Prospect, stage: RequiredStage, recipient: User) -> str:
     with translation.override(recipient.language or settings.LANGUAGE_CODE):
         whose = (prospect.owner.full_name or prospect.owner.email) if prospect.owner \
             else prospect.pipeline.team.name
-        return _("Plan at risk (%(whose)s, %(pipeline)s): stage “%(stage)s” has %(now)s deals "
-                 "for %(budget)s, %(due)s deals for %(due_budget)s are needed by today "
-                 "(%(required)s by the end of the month).") % {
+        return _("Plan at risk (%(whose)s, %(pipeline)s), stage “%(stage)s”: open deals on "
+                 "it and further %(now)s · %(budget)s, the plan needs %(required)s · "
+                 "%(required_budget)s, short by %(short)s · %(short_budget)s.") % {
             "whose": whose, "pipeline": prospect.pipeline.name, "stage": stage.name,
-            "now": stage.now.n, "budget": number_format(stage.now.budget, 0, force_grouping=True),
-            "due": number_format(stage.due_n or 0, 1),
-            "due_budget": number_format(stage.due_budget or 0, 0, force_grouping=True),
-            "required": stage.required_count}
+            "now": stage.now.n, "budget": money_text(stage.now.budget),
+            "required": stage.required_count,
+            "required_budget": money_text(stage.required_budget or ZERO),
+            "short": stage.deficit_n, "short_budget": money_text(stage.deficit_budget or ZERO)}
 
 
 def _url(prospect: Prospect) -> str:
@@ -72,8 +79,11 @@ def _notify(prospect: Prospect, recipients: list[User], day: datetime.date) -> l
 
 
 def check_plans(*, as_of: datetime.date | None = None) -> list[Notice]:
-    """Every active pipeline, every manager with a plan this month (and the team's plan)."""
+    """Every active pipeline, every manager with a plan this month (and the team's plan); no
+    alarm before the middle of the month."""
     day = as_of or timezone.localdate()
+    if day < check_day(day):
+        return []
     first, _last = month_bounds(day)
     notices: list[Notice] = []
     for pipeline in Pipeline.objects.filter(is_active=True).select_related("team"):

@@ -10,15 +10,11 @@ register = template.Library()
 
 @register.filter
 def pct(value: float | None, digits: int = 0) -> str:
-    """0.4567 → "46 %" (localised); None → "—"."""
+    """0.4567 → "46%" ("46,5%" with a digit in Russian), as the reports write shares;
+    None → "—"."""
     if value is None:
         return "—"
-    return f"{number_format(value * 100, digits)} %"
-
-
-@register.filter
-def money0(value) -> str:
-    return "—" if value is None else number_format(value, 0, force_grouping=True)
+    return f"{number_format(round(value * 100, digits), digits)}%"
 
 
 @register.inclusion_tag("forecast/_deal_probability.html", takes_context=True)
