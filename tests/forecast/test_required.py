@@ -119,6 +119,24 @@ def test_wins_target_and_what_is_already_won():
     assert [s.required_count for s in r.stages] == [56, 28, 14]
 
 
+def test_the_budget_follows_the_revenue_left_not_the_deal_count():
+    # 600 000 left ÷ 0.5 = 1 200 000 on the last stage, ÷ 0.5 again on each earlier one —
+    # whatever the won-deal target does to the count (7 wins: 14, 28, 56 deals).
+    r = _req([0.5, 0.5, 0.5], [Amount()] * 3, wins=8, won=Amount(1, Decimal("400000")))
+    assert [s.required_budget for s in r.stages] == [Decimal("4800000.00"),
+                                                     Decimal("2400000.00"),
+                                                     Decimal("1200000.00")]
+    # The revenue made, one won deal still asked for: deals are short, money is not (it was
+    # "short by 2 · 3 195 600 ₽" next to "P(plan met): 100%").
+    made = _req([0.5, 0.5, 0.5], [Amount(3, Decimal("900000"))] * 3, wins=2,
+                won=Amount(1, Decimal("1000000")))
+    assert made.revenue_left == 0 and made.required_wins == 1
+    assert [s.required_count for s in made.stages] == [8, 4, 2]
+    assert [s.required_budget for s in made.stages] == [Decimal("0.00")] * 3
+    assert [s.deficit_budget for s in made.stages] == [Decimal("0.00")] * 3
+    assert [s.deficit_n for s in made.stages] == [5, 1, 0]
+
+
 def test_rounding_up_and_met_plan():
     r = _req([1 / 3, 0.5, 0.7], [Amount()] * 3, revenue=Decimal("250000"))
     assert r.required_wins == 3  # 2.5 rounded up

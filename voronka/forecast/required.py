@@ -9,7 +9,9 @@ stage before it are flagged "no history" instead of dividing by zero.
 
 "There now" on stage k = the open deals that have reached stage k (they sit on it or further),
 so every stage is compared with deals that have at least its chance of winning. Budget
-required on a stage = its required count × the average won budget. Shortfall = what is
+required on a stage = the revenue left ÷ the conversions from it to "won" (the count may be
+raised by the won-deal target; the money is not: once the revenue is made, no stage is short
+of budget). Shortfall = what is
 required minus what is there, never below zero; a stage with a shortfall in count or budget
 is *short*.
 
@@ -123,16 +125,20 @@ def required_pipeline(*, stages: list[tuple[int, str]], conversions: list[float 
     out = [RequiredStage(sid, name, i, conversions[i], now[i], checked=checked)
            for i, (sid, name) in enumerate(stages)]
     need: float | None = None if wins is None else float(wins)
+    money = revenue_left  # worked back through the same conversions as the count
     for stage in reversed(out):
         if need is not None and need > 0:
-            need = need / stage.conversion if stage.conversion else None
+            if stage.conversion:
+                need = need / stage.conversion
+                money = money / Decimal(str(stage.conversion))
+            else:
+                need = None
         if need is None:
             stage.no_history = True
             continue
         stage.required_n = need
-        if average_won_budget is not None:
-            stage.required_budget = (Decimal(str(need)) * average_won_budget).quantize(
-                Decimal("0.01"))
+        if average_won_budget is not None or not revenue_left:
+            stage.required_budget = money.quantize(Decimal("0.01"))
     return Required(revenue_left, wins_left, wins, out, month_progress(as_of),
                     check_day(as_of), checked)
 
