@@ -246,7 +246,8 @@ def test_payment_moves_only_when_the_gate_holds(pipeline, stages, head, manager,
     jobs()
     run = RuleRun.objects.get()
     assert run.status == "refused"
-    assert run.actions[0]["outcome"] == "refused" and "100%" in run.actions[0]["detail"]
+    line = run.action_lines()[0]
+    assert line["outcome"] == "refused" and "100%" in line["detail"]
     assert len(run.actions) == 1  # the notification after a refused move is not sent
     assert Deal.objects.get(pk=deal.pk).stage_id == stages[3].pk
     assert not Notification.objects.exists()

@@ -189,7 +189,7 @@ def test_seed_002_funnel_runs_itself(studio, head, manager, mail, jobs):
     assert Deal.objects.get(pk=deal.pk).stage_id == st["Предоплата"].pk
     assert not Notification.objects.filter(user=production).exists()
     refused = RuleRun.objects.get(rule__name="Предоплата пришла → в работу", status="refused")
-    assert "50%" in refused.actions[0]["detail"]
+    assert "50%" in refused.action_lines()[0]["detail"]
     payment_create(deal=deal, amount="39000", actor=manager)
     jobs()
     deal.refresh_from_db()

@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -61,7 +62,8 @@ MAX_ACTIONS = 20
 class Outcome:
     type: str
     outcome: str  # done | already | refused | failed
-    detail: str = ""
+    # What it did, as data (``outcomes.detail``), put into words when shown.
+    detail: dict[str, Any] | str = ""
     object_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -94,19 +96,42 @@ def _user(raw: Any, pipeline: Pipeline, errors: dict, key: str) -> int | None:
     return user.pk
 
 
+def _due_error(unit: Any) -> str:
+    """The due time's error in the unit the person typed it in (minutes by default)."""
+    if unit == "days":
+        return _("Enter whole days from 0 to a year.")
+    if unit == "hours":
+        return _("Enter whole hours from 0 to a year.")
+    return _("Enter whole minutes from 0 to a year.")
+
+
+def _clean_text(raw: dict, key: str, errors: dict) -> str:
+    """A task's or notification's text: required, and its ``{{ … }}`` placeholders well
+    formed and known (checked by the engine that fills them in)."""
+    from voronka.integrations import rendering
+
+    text = str(raw.get("text") or "").strip()[:2000]
+    if not text:
+        errors[key] = _("This field is required.")
+        return text
+    try:
+        rendering.check(text, key)
+    except ValidationError as exc:
+        errors.update({k: " ".join(v) for k, v in exc.errors.items()})
+    return text
+
+
 def _clean_one(pipeline: Pipeline, raw: dict, key: str, errors: dict) -> dict[str, Any]:
     kind = raw.get("type")
     out: dict[str, Any] = {"type": kind}
     if kind == CREATE_TASK:
-        out["text"] = str(raw.get("text") or "").strip()[:2000]
-        if not out["text"]:
-            errors[f"{key}.text"] = _("This field is required.")
+        out["text"] = _clean_text(raw, f"{key}.text", errors)
         out["kind"] = raw.get("kind") or TaskKind.OTHER
         if out["kind"] not in TaskKind.values:
             errors[f"{key}.kind"] = _("Unknown task kind.")
         due = _int(raw.get("due_minutes", 0))
         if due is None or not 0 <= due <= MAX_DUE_MINUTES:
-            errors[f"{key}.due_minutes"] = _("Enter whole minutes from 0 to a year.")
+            errors[f"{key}.due_minutes"] = _due_error(raw.get("due_unit"))
         out["due_minutes"] = due or 0
         out["assignee"] = raw.get("assignee") or "owner"
         if out["assignee"] not in ASSIGNEES:
@@ -117,9 +142,13 @@ def _clean_one(pipeline: Pipeline, raw: dict, key: str, errors: dict) -> dict[st
         from voronka.integrations.models import EmailTemplate
 
         template_id = _int(raw.get("template_id"))
-        ok = bool(template_id) and EmailTemplate.objects.filter(
-            Q(team_id=pipeline.team_id) | Q(team__isnull=True), pk=template_id,
-            is_active=True).exists()
+        # Locked until the rule is saved: a template being deleted meanwhile waits for the
+        # rule (and then sees it uses the template), or goes first and is not found here.
+        found = EmailTemplate.objects.filter(
+            Q(team_id=pipeline.team_id) | Q(team__isnull=True), pk=template_id, is_active=True)
+        if transaction.get_connection().in_atomic_block:
+            found = found.select_for_update()
+        ok = bool(template_id) and found.values_list("pk", flat=True).first() is not None
         if not ok:
             errors[f"{key}.template_id"] = _("Choose an e-mail template.")
         out["template_id"] = template_id
@@ -134,9 +163,7 @@ def _clean_one(pipeline: Pipeline, raw: dict, key: str, errors: dict) -> dict[st
             except InvalidValue as exc:
                 errors[f"{key}.address"] = str(exc)
     elif kind == NOTIFY:
-        out["text"] = str(raw.get("text") or "").strip()[:2000]
-        if not out["text"]:
-            errors[f"{key}.text"] = _("This field is required.")
+        out["text"] = _clean_text(raw, f"{key}.text", errors)
         out["to"] = raw.get("to") or "owner"
         if out["to"] not in NOTIFY_TO:
             errors[f"{key}.to"] = _("Choose who is notified.")
@@ -211,15 +238,6 @@ def describe(action: dict[str, Any]) -> str:
     if action.get("type") == SET_FIELD:
         return f"{label}: {action.get('field')} = {action.get('value')}"
     return label
-
-
-def labelled(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A run's action log with each action's label, for display."""
-    outcomes = {"done": _("done"), "already": _("already done"), "refused": _("refused"),
-                "failed": _("failed")}
-    return [{**item, "label": str(TYPES.get(item.get("type"), item.get("type"))),
-             "outcome_label": outcomes.get(item.get("outcome"), item.get("outcome"))}
-            for item in log]
 
 
 def due_at(action: dict[str, Any]) -> datetime.datetime:

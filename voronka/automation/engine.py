@@ -30,9 +30,10 @@ from voronka.core.errors import Conflict, GateRefused, ServiceError
 from voronka.deals.models import Deal
 from voronka.pipelines.models import Stage
 
-from . import actions, conditions
+from . import actions, conditions, outcomes
 from .actions import Outcome
 from .models import Rule, RuleRun, SideEffect
+from .outcomes import detail
 
 logger = logging.getLogger(__name__)
 
@@ -45,30 +46,30 @@ def _load_deal(deal_id: int) -> Deal:
     return Deal.objects.select_related("pipeline", "stage", "owner", "company").get(pk=deal_id)
 
 
-def _finish(run: RuleRun, status: str, log: list[dict], error: str = "") -> RuleRun:
+def _finish(run: RuleRun, status: str, log: list[dict], error: str = "",
+            reason: dict | None = None) -> RuleRun:
     run.status, run.actions, run.error, run.finished_at = status, log, error, timezone.now()
-    run.save(update_fields=["status", "actions", "error", "finished_at"])
+    run.reason = reason or {}
+    run.save(update_fields=["status", "actions", "error", "reason", "finished_at"])
     return run
 
 
 def _verdict(rule: Rule, deal_id: int, cause: events.Cause,
-             kinds: dict[str, str] | None) -> tuple[str, str] | None:
-    """Why the rule must not act now ((status, reason)), or None when it should."""
+             kinds: dict[str, str] | None) -> tuple[str, str, dict] | None:
+    """Why the rule must not act now ((status, error, reason as data)), or None when it
+    should."""
     if rule.pk in cause.rule_ids:
-        return RuleRun.Status.LOOP, _("The rule was triggered by its own actions; it does not "
-                                      "run again in the same chain.")
+        return RuleRun.Status.LOOP, "", detail(outcomes.LOOP_SELF)
     if cause.depth >= MAX_DEPTH:
-        return RuleRun.Status.LOOP, _("A chain of %(n)d rules triggering each other was "
-                                      "stopped.") % {"n": MAX_DEPTH}
+        return RuleRun.Status.LOOP, "", detail(outcomes.LOOP_DEPTH, n=MAX_DEPTH)
     hour_ago = timezone.now() - datetime.timedelta(hours=1)
     if RuleRun.objects.filter(rule=rule, deal_id=deal_id, started_at__gte=hour_ago).exclude(
             status__in=(RuleRun.Status.SKIPPED, RuleRun.Status.LOOP)).count() >= MAX_RUNS_PER_HOUR:
-        return RuleRun.Status.LOOP, _("The rule ran more than %(n)d times in an hour for this "
-                                      "deal.") % {"n": MAX_RUNS_PER_HOUR}
+        return RuleRun.Status.LOOP, "", detail(outcomes.LOOP_RATE, n=MAX_RUNS_PER_HOUR)
     if not conditions.holds(_load_deal(deal_id), rule.conditions, rule.match,
                             kinds if kinds is not None else
                             conditions.kinds_for(rule.pipeline_id)):
-        return RuleRun.Status.SKIPPED, ""
+        return RuleRun.Status.SKIPPED, "", {}
     return None
 
 
@@ -85,20 +86,20 @@ def run_rule(rule: Rule, deal_id: int, *, event_key: str, trigger: str,
         verdict = _verdict(rule, deal_id, cause, kinds)
     except Exception as exc:  # noqa: BLE001 - a broken rule is logged on its run, not lost
         logger.exception("rule %s failed on deal %s", rule.pk, deal_id)
-        verdict = RuleRun.Status.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+        verdict = RuleRun.Status.FAILED, f"{type(exc).__name__}: {exc}"[:2000], {}
     if run is None:
         # A rule that does not act is logged with one insert, already finished.
-        status, error = verdict if verdict else (RuleRun.Status.RUNNING, "")
+        status, error, reason = verdict if verdict else (RuleRun.Status.RUNNING, "", {})
         try:
             with transaction.atomic():
                 run = RuleRun.objects.create(
-                    rule=rule, event_key=key, deal_id=deal_id, trigger=trigger,
-                    cause=list(cause.rule_ids), status=status, error=error,
-                    finished_at=timezone.now() if verdict else None)
+                    rule=rule, rule_name=rule.name, event_key=key, deal_id=deal_id,
+                    trigger=trigger, cause=list(cause.rule_ids), status=status, error=error,
+                    reason=reason, finished_at=timezone.now() if verdict else None)
         except IntegrityError:
             return RuleRun.objects.get(rule=rule, event_key=key)  # a concurrent duplicate
     elif verdict:
-        return _finish(run, verdict[0], list(run.actions or []), verdict[1])
+        return _finish(run, verdict[0], list(run.actions or []), verdict[1], verdict[2])
     if verdict:
         return run
     log = list(run.actions or [])
@@ -127,10 +128,10 @@ def _execute(rule: Rule, run: RuleRun, deal_id: int, index: int, action: dict[st
     key = f"rule:{rule.pk}:{event_key}:{index}"[:200]
     kind = action.get("type", "")
     if SideEffect.objects.filter(key=key).exists():
-        return Outcome(kind, "already", _("Done by an earlier attempt."))
+        return Outcome(kind, "already", detail(outcomes.ALREADY))
     executor = EXECUTORS.get(kind)
     if executor is None:
-        return Outcome(kind, "failed", _("Unknown action."))
+        return Outcome(kind, "failed", detail(outcomes.UNKNOWN_ACTION))
     for attempt in range(CONFLICT_RETRIES):
         try:
             with transaction.atomic():
@@ -148,16 +149,18 @@ def _execute(rule: Rule, run: RuleRun, deal_id: int, index: int, action: dict[st
                 return outcome
         except IntegrityError:
             if SideEffect.objects.filter(key=key).exists():
-                return Outcome(kind, "already", _("Done by an earlier attempt."))
+                return Outcome(kind, "already", detail(outcomes.ALREADY))
             raise
         except GateRefused as exc:
-            missing = "; ".join(m.message.get(_lang(), "") for m in exc.missing)
-            return Outcome(kind, "refused", f"{exc.message} {missing}".strip())
+            # The missing facts keep their text in every UI language: shown in the reader's.
+            return Outcome(kind, "refused", detail(
+                outcomes.GATE_REFUSED, win=bool(exc.extra.get("win")),
+                missing=[dict(m.message) for m in exc.missing]))
         except Conflict:
             if attempt + 1 == CONFLICT_RETRIES:
-                return Outcome(kind, "failed", _("The deal kept changing; try again later."))
+                return Outcome(kind, "failed", detail(outcomes.KEPT_CHANGING))
         except ServiceError as exc:
-            return Outcome(kind, "failed", exc.message)
+            return Outcome(kind, "failed", detail(outcomes.ERROR, text=exc.message))
     return Outcome(kind, "failed", "")
 
 
@@ -171,12 +174,6 @@ def deal_url(deal_id: int) -> str:
         except NoReverseMatch:
             continue
     return ""
-
-
-def _lang() -> str:
-    from django.utils import translation
-
-    return (translation.get_language() or "ru")[:2]
 
 
 # --- executors: (rule, fresh deal, action, idempotency key) -> Outcome ----------------------
@@ -197,12 +194,12 @@ def _create_task(rule: Rule, deal: Deal, action: dict, key: str) -> Outcome:
     else:
         assignee = deal.owner
     if assignee is None:
-        return Outcome(actions.CREATE_TASK, "failed", _("Nobody to give the task to."))
+        return Outcome(actions.CREATE_TASK, "failed", detail(outcomes.NO_ASSIGNEE))
     task = task_create(actor=None, deal=deal, assignee=assignee, kind=action["kind"],
                        text=_render(action["text"], deal), due_at=actions.due_at(action))
-    return Outcome(actions.CREATE_TASK, "done", _("Task for %(user)s, due %(due)s") % {
-        "user": assignee, "due": timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M")},
-        task.pk)
+    return Outcome(actions.CREATE_TASK, "done", detail(
+        outcomes.TASK_CREATED, assignee=str(assignee), assignee_id=assignee.pk,
+        due=task.due_at.isoformat()), task.pk)
 
 
 def _send_email(rule: Rule, deal: Deal, action: dict, key: str) -> Outcome:
@@ -212,14 +209,14 @@ def _send_email(rule: Rule, deal: Deal, action: dict, key: str) -> Outcome:
 
     template = EmailTemplate.objects.filter(pk=action.get("template_id"), is_active=True).first()
     if template is None:
-        return Outcome(actions.SEND_EMAIL, "failed", _("The e-mail template is gone."))
+        return Outcome(actions.SEND_EMAIL, "failed", detail(outcomes.TEMPLATE_GONE))
     to = {"owner": lambda: deal.owner.email, "address": lambda: action.get("address", ""),
           "contact": lambda: first_email(primary_contact(deal))}[action.get("to", "contact")]()
     if not to:
-        return Outcome(actions.SEND_EMAIL, "failed", _("The deal's contact has no e-mail."))
+        return Outcome(actions.SEND_EMAIL, "failed", detail(outcomes.NO_CONTACT_EMAIL))
     email = email_queue_from_template(template=template, deal=deal, to=to, idempotency_key=key)
-    return Outcome(actions.SEND_EMAIL, "done", _("“%(subject)s” to %(to)s") % {
-        "subject": email.subject, "to": email.to}, email.pk)
+    return Outcome(actions.SEND_EMAIL, "done", detail(
+        outcomes.EMAIL_QUEUED, subject=email.subject, to=email.to), email.pk)
 
 
 def _notify(rule: Rule, deal: Deal, action: dict, key: str) -> Outcome:
@@ -234,12 +231,13 @@ def _notify(rule: Rule, deal: Deal, action: dict, key: str) -> Outcome:
     else:
         users = [deal.owner]
     if not users:
-        return Outcome(actions.NOTIFY, "failed", _("Nobody to notify."))
+        return Outcome(actions.NOTIFY, "failed", detail(outcomes.NOBODY_TO_NOTIFY))
     text = _render(action["text"], deal)
     for user in users:
         notification_create(user=user, text=text, deal=deal, url=deal_url(deal.pk),
                             idempotency_key=f"{key}:{user.pk}")
-    return Outcome(actions.NOTIFY, "done", ", ".join(str(u) for u in users))
+    return Outcome(actions.NOTIFY, "done", detail(outcomes.NOTIFIED,
+                                                  users=[str(u) for u in users]))
 
 
 def _set_field(rule: Rule, deal: Deal, action: dict, key: str) -> Outcome:
@@ -255,7 +253,8 @@ def _set_field(rule: Rule, deal: Deal, action: dict, key: str) -> Outcome:
     else:
         changes = {field: value}
     deal_update(deal=deal, actor=None, **changes)
-    return Outcome(actions.SET_FIELD, "done", f"{field} = {value}")
+    return Outcome(actions.SET_FIELD, "done", detail(outcomes.FIELD_SET, field=field,
+                                                     value=value))
 
 
 def _move_next(rule: Rule, deal: Deal, action: dict, key: str) -> Outcome:
@@ -266,10 +265,15 @@ def _move_next(rule: Rule, deal: Deal, action: dict, key: str) -> Outcome:
     if here + 1 < len(stages):
         deal_move(deal=deal, to_stage=stages[here + 1], actor=None,
                   comment=_("Automation: %(rule)s") % {"rule": rule.name})
-        return Outcome(actions.MOVE_NEXT, "done", f"{stages[here].name} → {stages[here + 1].name}")
+        return Outcome(actions.MOVE_NEXT, "done", detail(
+            outcomes.MOVED, **{"from": stages[here].name, "to": stages[here + 1].name}))
     # On the last stage the next step is the win, which needs the last stage's facts.
-    deal_win(deal=deal, actor=None, comment=_("Automation: %(rule)s") % {"rule": rule.name})
-    return Outcome(actions.MOVE_NEXT, "done", _("Deal won"))
+    try:
+        deal_win(deal=deal, actor=None, comment=_("Automation: %(rule)s") % {"rule": rule.name})
+    except GateRefused as exc:
+        exc.extra["win"] = True  # the log says the win was refused, not a move
+        raise
+    return Outcome(actions.MOVE_NEXT, "done", detail(outcomes.WON))
 
 
 def _webhook(rule: Rule, deal: Deal, action: dict, key: str) -> Outcome:
@@ -282,11 +286,11 @@ def _webhook(rule: Rule, deal: Deal, action: dict, key: str) -> Outcome:
     sub = webhooks_for(team_id=deal.pipeline.team_id).filter(
         pk=action.get("subscription_id")).first()
     if sub is None:
-        return Outcome(actions.WEBHOOK, "failed",
-                       _("The webhook is gone, switched off or another team's."))
+        return Outcome(actions.WEBHOOK, "failed", detail(outcomes.WEBHOOK_GONE))
     delivery = webhook_call(subscription=sub, idempotency_key=key, payload={
         "rule": {"id": rule.pk, "name": rule.name}, "deal": deal_snapshot(deal)})
-    return Outcome(actions.WEBHOOK, "done", sub.url, delivery.pk)
+    return Outcome(actions.WEBHOOK, "done", detail(outcomes.WEBHOOK_QUEUED, url=sub.url),
+                   delivery.pk)
 
 
 EXECUTORS: dict[str, Callable[[Rule, Deal, dict, str], Outcome]] = {

@@ -85,8 +85,9 @@ def to_spec(state: dict[str, Any]) -> dict[str, Any]:
                 value = int(row.get("due_value") or 0)
             except ValueError:
                 value = -1
-            action["due_minutes"] = value * UNITS.get(row.get("due_unit") or "minutes", 1) \
-                if value >= 0 else -1
+            unit = row.get("due_unit") if row.get("due_unit") in UNITS else "minutes"
+            action["due_minutes"] = value * UNITS[unit] if value >= 0 else -1
+            action["due_unit"] = unit  # so that an error names the unit typed in
         actions.append(action)
     return {
         "name": state["name"], "trigger": state["trigger"], "stage": state["stage"] or None,

@@ -73,8 +73,10 @@ class RuleRun(models.Model):
         SKIPPED = "skipped", _("Conditions not met")
         LOOP = "loop", _("Stopped: loop protection")
 
-    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="runs",
-                             verbose_name=_("rule"))
+    # A deleted rule leaves its runs in the deals' history (null here, its name below).
+    rule = models.ForeignKey(Rule, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="runs", verbose_name=_("rule"))
+    rule_name = models.CharField(_("rule name"), max_length=200, blank=True, default="")
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="rule_runs",
                              verbose_name=_("deal"))
     # The event's id (or a time trigger's own key): a rule runs at most once per event.
@@ -82,9 +84,13 @@ class RuleRun(models.Model):
     trigger = models.CharField(_("trigger"), max_length=24, choices=Trigger.choices)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices,
                               default=Status.RUNNING)
-    # [{"type", "outcome": done|skipped|refused|failed, "detail"}], in the order run.
+    # [{"type", "outcome": done|already|refused|failed, "detail"}], in the order run;
+    # "detail" is data ({"code": "task_created", …}) put into words when shown, in the
+    # reader's language (``outcomes.detail_text``); runs logged before that hold plain text.
     actions = models.JSONField(_("actions"), default=list, blank=True)
     error = models.TextField(_("error"), blank=True, default="")
+    # Why the rule did not act, as data ({"code": "loop_depth", "n": 8}); empty otherwise.
+    reason = models.JSONField(_("reason"), default=dict, blank=True)
     # The rules that caused this run's event, oldest first (loop protection).
     cause = models.JSONField(default=list, blank=True)
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
@@ -102,6 +108,25 @@ class RuleRun(models.Model):
     def __str__(self) -> str:
         return f"{self.rule_id}@{self.deal_id}: {self.status}"
 
+    @property
+    def display_name(self) -> str:
+        """The rule's name: its current one while it exists, else the one it had."""
+        rule = self.rule if self.rule_id else None
+        return rule.name if rule is not None else self.rule_name
+
+    @property
+    def error_text(self) -> str:
+        """Why the run stopped, in the reader's language."""
+        from .outcomes import reason_text
+
+        return reason_text(self.reason) or self.error
+
+    def action_lines(self) -> list[dict]:
+        """The action log with labels and outcome texts, in the reader's language."""
+        from .outcomes import labelled
+
+        return labelled(self.actions)
+
 
 class SideEffect(models.Model):
     """The idempotency ledger: one row per side effect an automation has produced, written in
@@ -118,6 +143,31 @@ class SideEffect(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class StageLimitReminder(models.Model):
+    """The built-in reminder of rule 5 (DESIGN): a deal stayed on a stage past the stage's
+    time limit and its owner was told, once per stage entry (the unique constraint)."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="limit_reminders",
+                             verbose_name=_("deal"))
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+",
+                              verbose_name=_("stage"))
+    # The deal's stage_entered_at of the stay this reminder is about.
+    entered_at = models.DateTimeField(_("entered the stage at"))
+    limit_hours = models.PositiveIntegerField(_("time limit, hours"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+", verbose_name=_("owner"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("stage time limit reminder")
+        verbose_name_plural = _("stage time limit reminders")
+        constraints = [models.UniqueConstraint(fields=["deal", "stage", "entered_at"],
+                                               name="stagelimitreminder_once_per_stay")]
+
+    def __str__(self) -> str:
+        return f"{self.deal_id}@{self.stage_id} {self.entered_at:%Y-%m-%d %H:%M}"
 
 
 class WorkerHeartbeat(models.Model):

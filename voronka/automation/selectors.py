@@ -10,7 +10,7 @@ from voronka.deals.models import Deal
 from voronka.deals.visibility import can_manage_pipeline
 from voronka.pipelines.models import Pipeline
 
-from .models import Rule, RuleRun
+from .models import Rule, RuleRun, StageLimitReminder
 
 
 def pipelines_managed(*, user: User) -> QuerySet[Pipeline]:
@@ -59,31 +59,35 @@ def rule_get(*, user: User, pk: int) -> Rule:
 def rule_runs(*, user: User, rule: Rule, limit: int = 50) -> list[RuleRun]:
     if not can_manage_pipeline(user, rule.pipeline):
         return []
-    from .actions import labelled
-
     runs = list(RuleRun.objects.filter(rule=rule).select_related("deal")[:limit])
     for run in runs:
-        run.log = labelled(run.actions)
+        run.log = run.action_lines()
     return runs
 
 
 def deal_timeline_entries(*, deal: Deal) -> list:
-    """Rule runs that did something (or tried and failed) and e-mails, as timeline entries.
-    The caller (``deals.selectors.deal_timeline``) has already checked visibility."""
+    """Rule runs that did something (or tried and failed), the stage time limit reminders and
+    e-mails, as timeline entries, worded in the reader's language. A deleted rule's runs stay,
+    under the name it had. The caller (``deals.selectors.deal_timeline``) has already checked
+    visibility."""
     from voronka.deals.selectors import TimelineEntry
     from voronka.integrations.models import OutgoingEmail
-
-    from .actions import labelled
 
     entries = []
     runs = (RuleRun.objects.filter(deal=deal).exclude(status=RuleRun.Status.SKIPPED)
             .select_related("rule"))
     for run in runs:
         entries.append(TimelineEntry(run.started_at, "automation", "", {
-            "rule": run.rule.name, "rule_id": run.rule_id, "trigger": run.trigger,
-            "trigger_label": run.get_trigger_display(), "status": run.status,
-            "status_label": run.get_status_display(), "actions": labelled(run.actions),
-            "error": run.error}))
+            "rule": run.display_name, "rule_id": run.rule_id, "trigger": run.trigger,
+            "trigger_label": str(run.get_trigger_display()), "status": run.status,
+            "status_label": str(run.get_status_display()), "actions": run.action_lines(),
+            "error": run.error_text}))
+    for reminder in StageLimitReminder.objects.filter(deal=deal).select_related("stage",
+                                                                                 "owner"):
+        entries.append(TimelineEntry(reminder.created_at, "automation", "", {
+            "stage_limit": True, "stage": reminder.stage.name,
+            "limit_hours": reminder.limit_hours, "owner": str(reminder.owner or ""),
+            "status": RuleRun.Status.SUCCESS}))
     for email in OutgoingEmail.objects.filter(deal=deal):
         entries.append(TimelineEntry(email.sent_at or email.created_at, "email", "", {
             "to": email.to, "subject": email.subject, "body": email.body,

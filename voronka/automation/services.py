@@ -15,7 +15,7 @@ from voronka.deals.visibility import can_manage_pipeline
 from voronka.pipelines.models import Pipeline, Stage
 
 from . import actions, conditions
-from .models import Rule, Trigger
+from .models import Rule, RuleRun, Trigger
 from .tasks import schedule_rule
 from .triggers import STAGE_TRIGGERS, TIME_TRIGGERS
 
@@ -139,6 +139,8 @@ def rule_set_active(*, actor: User | None, rule: Rule, is_active: bool) -> Rule:
 
 @transaction.atomic
 def rule_delete(*, actor: User | None, rule: Rule) -> None:
-    """Delete a rule and its run log (switching it off keeps the log)."""
+    """Delete a rule. Its runs stay, with its name, in the history of the deals it acted on
+    (what it did is history: the timeline keeps saying which automation did it)."""
     _manage(actor, rule.pipeline)
-    rule.delete()
+    RuleRun.objects.filter(rule=rule).update(rule_name=rule.name)
+    rule.delete()  # the runs' link is set to null

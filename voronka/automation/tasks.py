@@ -114,3 +114,30 @@ def schedule_rule(rule_id: int) -> int:
         return 0
     return schedule_time_checks(rule) if rule.trigger == Trigger.TIME_IN_STAGE \
         else schedule_overdue_check(rule) if rule.trigger == Trigger.TASK_OVERDUE else 0
+
+
+def schedule_stage_limit_check(*, at: datetime.datetime | None = None) -> bool:
+    """Queue the next stage time limit check (``limits``) unless one is already waiting: a
+    worker starting, or the job itself when it ends, keep exactly one chain going."""
+    from django_tasks_db.models import DBTaskResult
+
+    from .limits import interval
+
+    # READY whatever its run_after (the queryset's ready() hides the ones due later).
+    if DBTaskResult.objects.filter(task_path=remind_over_limit.module_path,
+                                   status="READY").exists():
+        return False
+    remind_over_limit.using(run_after=at or timezone.now() + interval()).enqueue()
+    return True
+
+
+@task()
+def remind_over_limit() -> int:
+    """Remind the owners of deals over their stage's time limit (each stay once), then queue
+    the next check."""
+    from .limits import remind_over_limit as remind
+
+    try:
+        return remind()
+    finally:
+        schedule_stage_limit_check()

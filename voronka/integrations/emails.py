@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from voronka.accounts.models import Team, User
-from voronka.core.errors import PermissionDenied, ValidationError
+from voronka.core.errors import Conflict, PermissionDenied, ValidationError
 from voronka.core.normalize import InvalidValue, normalize_email
 from voronka.deals.models import Deal
 
@@ -52,10 +52,15 @@ def _clean_template(name: str, subject: str, body: str) -> dict[str, str]:
             errors[field] = _("This field is required.")
         elif len(value) > limit:
             errors[field] = _("At most %(n)d characters.") % {"n": limit}
+    for field, value in (("subject", subject), ("body", body)):
+        if field in errors:
+            continue
+        try:  # a broken placeholder or an unknown variable would be sent as typed
+            rendering.check(value, field)
+        except ValidationError as exc:
+            errors.update({k: " ".join(v) for k, v in exc.errors.items()})
     if errors:
         raise ValidationError(errors)
-    rendering.check(subject, "subject")
-    rendering.check(body, "body")
     return {"name": name, "subject": subject, "body": body}
 
 
@@ -83,6 +88,38 @@ def email_template_update(*, actor: User | None, template: EmailTemplate, name: 
     template.updated_at = timezone.now()
     template.save()
     return template
+
+
+def rules_using_template(template: EmailTemplate) -> list:
+    """The automation rules (on or off) whose "send an e-mail" action uses ``template``."""
+    from voronka.automation.models import Rule
+
+    rules = Rule.objects.select_related("pipeline").order_by("pipeline_id", "position", "id")
+    if template.team_id is not None:
+        rules = rules.filter(pipeline__team_id=template.team_id)
+    return [rule for rule in rules.only("id", "name", "actions", "is_active", "pipeline__name")
+            if any(isinstance(a, dict) and a.get("type") == "send_email"
+                   and str(a.get("template_id")) == str(template.pk) for a in rule.actions)]
+
+
+@transaction.atomic
+def email_template_delete(*, actor: User | None, template: EmailTemplate) -> None:
+    """Delete a template no automation rule uses; refused, naming the rules, while one does
+    (a rule's e-mail would otherwise stop without anyone noticing). E-mails already sent from
+    it stay on the deals' timelines."""
+    _can_manage(actor, template.team)
+    # Locked first: a rule being saved with this template waits, or is seen below.
+    locked = EmailTemplate.objects.select_for_update().filter(pk=template.pk).first()
+    if locked is None:
+        return
+    users = rules_using_template(locked)
+    if users:
+        names = ", ".join(_("“%(rule)s” (%(pipeline)s)") % {
+            "rule": rule.name, "pipeline": rule.pipeline.name} for rule in users)
+        raise Conflict(_("The template is used by automation rules: %(rules)s. Take it out of "
+                         "their actions, or delete those rules, first.") % {"rules": names},
+                       rules=[rule.pk for rule in users])
+    locked.delete()
 
 
 def _address(raw: str) -> str:

@@ -2,8 +2,9 @@
 
 A deliberately small language (no tags, no filters, no attribute access on objects): an
 editable template can only read the plain values listed here, so a template typed into the
-settings screen can never reach into the application. An unknown variable is refused when
-the template is saved, naming it.
+settings screen can never reach into the application. When a template is saved, ``check``
+refuses a broken placeholder (``{{ deal.title`` without its braces, a ``{% tag %}``: it would
+be sent as typed) and an unknown variable, naming them.
 """
 
 from __future__ import annotations
@@ -37,10 +38,54 @@ VARIABLES: dict[str, Any] = {
     "company.name": gettext_lazy("company"),
 }
 CUSTOM_PREFIX = "custom."
+# What opens or closes a placeholder, a tag or a comment in the template languages people
+# know; left over once the variables are taken out, it is a placeholder ``render`` would not
+# fill in.
+MARKS = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+ENDS = re.compile(r"\}\}|%\}|#\}")
+
+
+class TemplateSyntaxError(ValueError):
+    """A placeholder ``render`` would leave as typed: ``fragment`` is what was written."""
+
+    def __init__(self, fragment: str, *, tag: bool) -> None:
+        super().__init__(fragment)
+        self.fragment = fragment
+        self.tag = tag
+
+
+def parse(text: str) -> list[str]:
+    """The variables ``text`` names, in order; TemplateSyntaxError at the first placeholder
+    that is not a variable as ``render`` reads them."""
+    text = text or ""
+    # The variables blanked out (positions kept), what is left must hold no marks.
+    rest = VARIABLE.sub(lambda m: " " * len(m.group(0)), text)
+    mark = MARKS.search(rest)
+    if mark is not None:
+        start, token = mark.start(), mark.group(0)
+        if token in ("{{", "{%", "{#"):  # from the opening to its end (or a little of it)
+            end = ENDS.search(rest, mark.end())
+            stop = end.end() if end is not None and end.end() - start <= 60 else start + 30
+        else:  # a stray closing: a little of what comes before it
+            start, stop = max(0, start - 20), mark.end()
+        raise TemplateSyntaxError(" ".join(text[start:stop].split()),
+                                  tag=token not in ("{{", "}}"))
+    return VARIABLE.findall(text)
 
 
 def check(text: str, field: str) -> None:
-    """Refuse a template that names an unknown variable."""
+    """Refuse a template with a broken placeholder or an unknown variable, naming ``field``."""
+    try:
+        parse(text)
+    except TemplateSyntaxError as exc:
+        if exc.tag:
+            message = _("“%(fragment)s”: tags and comments are not supported, only variables "
+                        "such as {{ deal.title }}.") % {"fragment": exc.fragment}
+        else:
+            message = _("“%(fragment)s” is not a variable: write it as {{ deal.title }} (two "
+                        "braces on each side, a name from the list).") % {
+                "fragment": exc.fragment}
+        raise ValidationError({field: message}) from exc
     unknown = sorted({m for m in VARIABLE.findall(text or "")
                       if m not in VARIABLES and not m.startswith(CUSTOM_PREFIX)})
     if unknown:

@@ -9,6 +9,8 @@ urlpatterns = [
     path("settings/email-templates/new/", views.email_template_edit, name="email_template_new"),
     path("settings/email-templates/<int:template_id>/", views.email_template_edit,
          name="email_template_edit"),
+    path("settings/email-templates/<int:template_id>/delete/", views.email_template_remove,
+         name="email_template_delete"),
     path("settings/webhooks/", views.webhook_list, name="webhooks"),
     path("settings/webhooks/new/", views.webhook_edit, name="webhook_new"),
     path("settings/webhooks/<int:webhook_id>/", views.webhook_edit, name="webhook_edit"),

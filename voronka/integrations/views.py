@@ -98,6 +98,20 @@ def email_template_edit(request: HttpRequest, template_id: int | None = None) ->
         status=422 if form.errors else 200)
 
 
+@require_POST
+@staff_view
+def email_template_remove(request: HttpRequest, template_id: int) -> HttpResponse:
+    """Delete a template (after the page's confirmation); refused while a rule uses it."""
+    template = selectors.email_template_get(user=request.user, pk=template_id)
+    try:
+        emails.email_template_delete(actor=request.user, template=template)
+    except errors.Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect("integrations:email_template_edit", template_id=template.pk)
+    messages.success(request, _("The template is deleted."))
+    return redirect("integrations:email_templates")
+
+
 def _admin(request: HttpRequest) -> None:
     if not request.user.is_admin:
         raise Http404
