@@ -4,10 +4,9 @@ A *cell* names the figure: ``reached:<stage>``, ``now:<stage>``, ``lost:<stage>[
 ``lostreason:<reason>``, ``won``, ``requests``, ``stays:<stage>[:over]``, ``open``,
 ``new:<from>:<to>``, ``wonin:<from>:<to>``. Cohort figures list deals; flow figures (a loss,
 a win, a stay in the period) list the moves, one row per move, so the list has exactly as many
-rows as the number said. A win or loss of the period taken back by a reopening in the same
-period is left out (the two net out); a reopening in the period that took back a win or loss
-of an earlier period is listed as the reopening it is, and counts minus one. The queries read
-the live tables with the same definitions as the facts, scoped by ``deal_scope_q``.
+rows as the number said. A flow win or loss is listed only if it is the deal's standing close
+(no later win, loss or reopening of the deal), as the reports count it. The queries read the
+live tables with the same definitions as the facts, scoped by ``deal_scope_q``.
 """
 
 from __future__ import annotations
@@ -59,20 +58,13 @@ def _moves(deals: QuerySet[Deal], start, end, pipeline_id: int) -> QuerySet[Tran
 
 def _closes(deals: QuerySet[Deal], start, end, pipeline_id: int, kind: str,
             cond: Q | None = None) -> QuerySet[Transition]:
-    """The wins (``kind`` "won") or losses of [start, end) that still stand at its end, and
-    the reopenings in it that took back one from before ``start``; ``cond`` filters the close
-    (to_stage, loss_reason)."""
-    cond = cond or Q()
-    later = Transition.objects.filter(deal=OuterRef("deal"), id__gt=OuterRef("id"),
-                                      kind=Transition.Kind.REOPEN, at__lt=end)
-    close = (Transition.objects.filter(deal=OuterRef("deal"), id__lt=OuterRef("id"),
-                                       kind__in=[Transition.Kind.WON, Transition.Kind.LOST])
-             .order_by("-id"))
-    qs = _moves(deals, start, end, pipeline_id).alias(
-        taken_back=Exists(later), close_id=Subquery(close.values("pk")[:1]))
-    taken = Transition.objects.filter(cond, pk=OuterRef("close_id"), kind=kind, at__lt=start)
-    return qs.filter(Q(cond, kind=kind, taken_back=False)
-                     | Q(Exists(taken), kind=Transition.Kind.REOPEN))
+    """The standing wins (``kind`` "won") or losses made in [start, end): those no later win,
+    loss or reopening of the deal undid; ``cond`` filters the close (to_stage, loss_reason)."""
+    later = Transition.objects.filter(
+        deal=OuterRef("deal"), id__gt=OuterRef("id"),
+        kind__in=[Transition.Kind.WON, Transition.Kind.LOST, Transition.Kind.REOPEN])
+    return (_moves(deals, start, end, pipeline_id).filter(cond or Q(), kind=kind)
+            .exclude(Exists(later)))
 
 
 def _int(raw: str, field: str = "cell") -> int:

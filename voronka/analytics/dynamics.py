@@ -1,7 +1,8 @@
 """Dynamics: new deals against won deals (count and budget) by day, week or month.
 
-New = deals created in the bucket (budget as it is now); won = wins recorded in the bucket
-less those a reopening in it took back (budget as it was at the win).
+New = deals created in the bucket (budget as it is now); won = the standing wins made in the
+bucket (a deal's last close, if it is a win and no reopening followed it; budget recorded on
+the win).
 Weeks start on Monday; buckets are clipped to the period.
 """
 

@@ -5,19 +5,24 @@ order they happened in: every move locks the deal). The same functions feed the 
 the incremental refresh and the tests, so there is one definition of every fact:
 
 * cohort: ``("C", created day, furthest stage, stage, status, loss reason)`` — one per deal;
-* flow: ``("F", day, kind, stage, reason, cents, n)`` — ``reach`` the first time the deal
+* flow: ``("F", day, kind, stage, reason, cents)`` — ``reach`` the first time the deal
   arrives at or beyond a stage (a skip reaches the skipped stages too; corrections and
-  reopenings never reach anything again, so a stage is counted once per deal, ever), ``won``
-  per win, ``lost`` per loss (at the stage, with the reason). ``cents`` is the budget recorded
-  on the transition (the deal's budget at the time of the move; the current one for old rows
-  without it), so a later edit of the budget never changes a closed period. ``n`` is 1, or -1
-  for the fact a reopening cancels: reopening a won (lost) deal takes its win (loss) back on
-  the day of the reopening, at the value it was counted with, so a deal won, reopened and won
-  again counts once, and a flow report over any period nets the two out;
+  reopenings never reach anything again, so a stage is counted once per deal, ever); ``won``
+  or ``lost`` (at the stage, with the reason) only for the deal's *standing close*: a flow
+  report counts a win or loss only if it is the deal's last close and no reopening follows
+  it, on the day of that close, at the budget recorded on it. A reopening corrects history:
+  the close it undoes counts nowhere, and the deal's facts (pure functions of its state and
+  transitions) lose it when it is refreshed. ``cents`` is the budget recorded on the
+  transition (the deal's budget at the time of the move; the current one for old rows without
+  it), so a later edit of the budget never changes a closed period. No fact is negative;
 * durations: ``("D", day, "stay", stage, bucket, seconds)`` per stay that ended on ``day``
   (advance, skip, win, loss or correction leave a stage; a reopening does not, and the time
-  spent in the archive is not a stay), ``("D", day, "cycle", 0, days, seconds)`` per win,
-  measured from the deal's creation.
+  spent in the archive is not a stay), ``("D", day, "cycle", 0, days, seconds)`` for the
+  standing win only, measured from the deal's creation.
+
+``FACTS_VERSION`` names these rules: the rollups remember the version they were built with
+and are rebuilt when it differs (rollups.ensure_fresh), so a change of a rule never leaves
+cells made under the old one. Bump it with any change to what a deal's facts are.
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+# 1: the first rules (every win and loss counted); 2: a reopening emitted a negative close;
+# 3: only the standing close (and its cycle) counts.
+FACTS_VERSION = 3
 HOUR, DAY, WEEK = 3600, 86400, 604800
 # The kinds of transition that end a stay on ``from_stage``.
 EXIT_KINDS = frozenset({"advance", "skip", "won", "lost", "correction"})
@@ -133,7 +141,7 @@ def deal_facts(state: DealState, moves: Iterable[Move], order: Sequence[int],
     facts: list[tuple] = [("C", local_day(state.created_at), state.furthest_stage_id,
                            state.stage_id, state.status, state.loss_reason_id)]
     reached = -1
-    standing: tuple | None = None  # the win or loss in force, which a reopening takes back
+    standing: list[tuple] = []  # the facts of the last close, dropped by a reopening
     for move in moves:
         if move.id > state.last_transition_id:
             break
@@ -141,23 +149,21 @@ def deal_facts(state: DealState, moves: Iterable[Move], order: Sequence[int],
         cents = state.budget_cents if move.cents is None else move.cents
         to = index.get(move.to_stage_id)
         if to is not None and move.kind != "correction" and to > reached:
-            facts.extend(("F", day, "reach", order[i], 0, cents, 1)
+            facts.extend(("F", day, "reach", order[i], 0, cents)
                          for i in range(reached + 1, to + 1))
             reached = to
         if move.kind == "won":
-            standing = ("F", day, "won", 0, 0, cents, 1)
-            facts.append(standing)
             cycle = max(0, int((move.at - state.created_at).total_seconds()))
-            facts.append(("D", day, "cycle", 0, cycle_bucket(cycle), cycle))
+            standing = [("F", day, "won", 0, 0, cents),
+                        ("D", day, "cycle", 0, cycle_bucket(cycle), cycle)]
         elif move.kind == "lost":
-            standing = ("F", day, "lost", move.to_stage_id, move.loss_reason_id, cents, 1)
-            facts.append(standing)
-        elif move.kind == "reopen" and standing is not None:
-            facts.append(("F", day, *standing[2:5], -standing[5], -1))
-            standing = None
+            standing = [("F", day, "lost", move.to_stage_id, move.loss_reason_id, cents)]
+        elif move.kind == "reopen":
+            standing = []
         if move.kind in EXIT_KINDS and move.from_stage_id is not None:
             seconds = max(0, int(move.seconds))
             facts.append(("D", day, "stay", move.from_stage_id, stay_bucket(seconds), seconds))
+    facts.extend(standing)
     return facts
 
 
@@ -176,13 +182,8 @@ LATTICE: dict[str, frozenset[tuple[int, str]]] = {
 
 def fact_value(fact: tuple, state: DealState) -> int:
     """The second measure of a fact: the deal's budget (C), the budget recorded on the move
-    (F) or the duration (D)."""
+    (F) or the duration (D). The first measure is always 1: a fact is one deal, move or stay."""
     return state.budget_cents if fact[0] == "C" else fact[5]
-
-
-def fact_count(fact: tuple) -> int:
-    """The first measure of a fact: 1, or -1 for a flow fact a reopening takes back."""
-    return fact[6] if fact[0] == "F" else 1
 
 
 class Sums:
@@ -228,16 +229,15 @@ def accumulate(into: Sums, state: DealState, facts: Iterable[tuple], sign: int =
     for fact in facts:
         table, day = fact[0], fact[1]
         if table == "C":
-            rest, n, value = fact[2:], sign, budget
+            rest, value = fact[2:], budget
         else:
             rest, value = fact[2:5], fact[5] * sign
-            n = fact[6] * sign if table == "F" else sign
-        _add(by_month, (table, p, into.month(day), o, s, *rest), n, value)
+        _add(by_month, (table, p, into.month(day), o, s, *rest), sign, value)
         detail = _DAY_DETAIL[table]
         if detail == 3:
-            _add(by_day, (table, p, day, o, s, *rest), n, value)
+            _add(by_day, (table, p, day, o, s, *rest), sign, value)
         elif detail == 0:
-            _add(by_day, (table, p, day, 0, "", *rest), n, value)
+            _add(by_day, (table, p, day, 0, "", *rest), sign, value)
 
 
 def expand(sums: Sums) -> dict[tuple, list[int]]:

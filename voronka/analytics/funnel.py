@@ -3,11 +3,13 @@
 *Cohort*: the deals created in the period, and how far they got — a deal has reached a stage
 when its furthest stage is at or beyond it (skips reach the skipped stages; corrections and
 reopenings never un-reach one). *Flow*: what happened in the period — first arrivals at each
-stage, wins and losses recorded in it, whenever the deals were created.
+stage, and the standing wins and losses made in it (a deal's last close, if no reopening
+followed it, on its own day), whenever the deals were created.
 
 Per stage: deals that reached it (count and budget), deals on it now, conversion to the next
 stage and from the first, deals lost at it by reason; and the deals won. Conversion overall is
-purchases ÷ requests (seed 000): won ÷ deals that entered the funnel.
+purchases ÷ requests (seed 000): won ÷ deals that entered the funnel. A ratio whose
+denominator is not positive is shown as "—" (None).
 """
 
 from __future__ import annotations

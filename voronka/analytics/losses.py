@@ -1,10 +1,9 @@
 """Losses: reasons by stage and by manager.
 
 Cohort mode: the deals created in the period that are lost now, at the stage they were lost
-on (a deal reopened since is not lost). Flow mode: the losses recorded in the period, whenever
-the deals were created, less those a reopening in the period took back (a deal lost, reopened
-and lost again in the period counts once; one lost before the period and reopened in it counts
-minus one), valued at the budget the deal had when it was lost.
+on (a deal reopened since is not lost). Flow mode: the standing losses made in the period,
+whenever the deals were created — a deal's last close, if it is a loss and no reopening
+followed it — valued at the budget recorded on that loss.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 
 from voronka.accounts.models import User
 
-from .query import COHORT, Amount, Context, Filters, cells, context
+from .query import COHORT, Amount, Context, Filters, cells, context, ratio
 
 
 @dataclass
@@ -35,7 +34,7 @@ class Losses:
 
     def share(self, reason_id: int) -> float | None:
         amount = self.by_reason.get(reason_id)
-        return amount.n / self.total.n if amount and self.total.n else None
+        return ratio(amount.n, self.total.n) if amount else None
 
 
 def _loss_cells(ctx: Context, by_owner: bool) -> dict[tuple, list[int]]:

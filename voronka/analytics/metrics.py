@@ -42,17 +42,16 @@ _ALL = [
     Metric("conversion_first", _("From the first stage"), _(
         "Reached this stage ÷ reached the first stage.")),
     Metric("lost", _("Lost"), _(
-        "Deals lost at this stage, by reason: in cohort mode those lost now (a reopened deal is "
-        "not lost), in flow mode the losses recorded in the period less those a reopening in "
-        "the period took back. Budget as it was at the loss.")),
+        "Deals lost at this stage, by reason: in cohort mode those lost now, in flow mode "
+        "those whose last close is a loss made in the period and not reopened since, at the "
+        "budget recorded on that loss.")),
     Metric("won", _("Won"), _(
-        "Deals won: in cohort mode those won now, in flow mode the wins recorded in the "
-        "period less those a reopening in the period took back, so a deal counts once however "
-        "often it is won. Count and total budget (in flow mode as it was at the win).")),
+        "Deals won, count and total budget: in cohort mode those won now, in flow mode those "
+        "whose last close is a win made in the period and not reopened since, at the budget "
+        "recorded on that win.")),
     Metric("conversion", _("Conversion"), _(
-        "Purchases ÷ requests: won deals ÷ deals that entered the funnel. In flow mode both "
-        "are counted in the period, and a deal won in it may have entered the funnel before "
-        "it, so the figure can exceed 100%.")),
+        "Purchases ÷ requests: won deals ÷ deals that entered the funnel (in flow mode both "
+        "in the period, so it can exceed 100%).")),
     Metric("stays", _("Stays"), _(
         "Times a deal left this stage in the period — by an advance, a skip, a win, a loss or "
         "a correction. A reopened deal starts a new stay; time in the archive is not counted.")),
@@ -67,18 +66,20 @@ _ALL = [
     Metric("over_limit", _("Over the limit"), _(
         "Share of the stays longer than the stage's time limit, by their exact duration.")),
     Metric("cycle", _("Sales cycle"), _(
-        "From a deal's creation to its win, for the wins of the period; in whole days, "
-        "rounded up.")),
+        "From a deal's creation to its win, for the deals won in the period and not reopened "
+        "since; in whole days, rounded up.")),
     Metric("open", _("Open deals"), _("Deals open now, count and total budget.")),
     Metric("win_rate", _("Win rate"), _(
-        "Wins ÷ (wins + losses) recorded in the period, less those a reopening took back.")),
+        "Won ÷ (won + lost), counting the deals won or lost in the period and not reopened "
+        "since.")),
     Metric("average_won_budget", _("Average won budget"), _(
-        "Budget of the wins of the period ÷ their number.")),
+        "Budget of the deals won in the period and not reopened since ÷ their number.")),
     Metric("average_cycle", _("Average cycle"), _(
-        "Mean days from creation to win, for the wins of the period.")),
+        "Mean days from creation to win, for the deals won in the period and not reopened "
+        "since.")),
     Metric("velocity", _("Pipeline velocity"), _(
         "Open deals × win rate × average won budget ÷ average cycle in days: the money the "
-        "current pipeline brings per day.")),
+        "current pipeline brings per day (“—” when the period has no won deal).")),
     Metric("shape", _("Funnel shape"), _(
         "The form of the manager's individual funnel — the open deals on each stage now (at "
         "least five): pipe if every stage is within 20 percent of the widest; barrel if a middle "
@@ -90,8 +91,8 @@ _ALL = [
         "are measured in minutes, not counted.")),
     Metric("new", _("New deals"), _("Deals created in the interval; budget as it is now.")),
     Metric("won_in", _("Won deals"), _(
-        "Wins recorded in the interval less those a reopening in it took back; budget as it "
-        "was at the win.")),
+        "Deals won in the interval and not reopened since, at the budget recorded on the "
+        "win.")),
     Metric("loss_share", _("Share of losses"), _(
         "Losses for this reason ÷ all losses in the report.")),
 ]

@@ -34,8 +34,10 @@ class RefreshState(models.Model):
     change_mark = models.BigIntegerField(_("last field change read"), default=0)
     refreshed_at = models.DateTimeField(_("refreshed at"), null=True, blank=True)
     rebuilt_at = models.DateTimeField(_("rebuilt at"), null=True, blank=True)
-    # The time zone the days were computed in; another one means a rebuild.
+    # The time zone the days were computed in, and the version of the fact rules
+    # (facts.FACTS_VERSION) the cells were made with; another one means a full rebuild.
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
+    facts_version = models.PositiveIntegerField(_("version of the fact rules"), default=0)
 
     class Meta:
         verbose_name = _("rollup state")
@@ -109,9 +111,9 @@ class CohortCell(_Cell):
 
 
 class FlowCell(_Cell):
-    """Moves by the day they happened: first arrival at a stage, a win, a loss (with reason),
-    valued at the budget recorded on the move. A reopening takes its deal's win or loss back
-    on its own day (n -1, budget negative), so ``n`` of a cell can be 0 or below."""
+    """Moves by the day they happened: first arrival at a stage, a deal's standing win or loss
+    (with reason: its last close, if no reopening followed), valued at the budget recorded on
+    the move. Every count is a number of deals, never below zero."""
 
     REACH, WON, LOST = "reach", "won", "lost"
 

@@ -266,7 +266,8 @@ class Amount:
 
 
 def ratio(num: int, den: int) -> float | None:
-    return num / den if den else None
+    """num ÷ den, or None (shown as "—") when the denominator is not positive."""
+    return num / den if den > 0 else None
 
 
 @dataclass(frozen=True)

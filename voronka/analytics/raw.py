@@ -88,11 +88,11 @@ def facts_sql(d: Dialect, table: str, pipeline_id: int, owners=None, source=None
               deal_ids=None, bounds=None, with_day: bool = True) -> str:
     """A query of one fact per row: C (day, furthest, stage, status, reason, cents),
     F (day, kind, stage, reason, cents) or D (day, kind, stage, bucket, seconds); every row
-    also has owner_id, source and n (1, or -1 for a win or loss taken back by a reopening:
-    the reopening's day, the close's stage, reason and recorded budget). ``bounds`` (UTC
-    instants [from, to)) keeps only the facts of that time, without converting every row's
-    time to a local day; ``with_day=False`` leaves the day out (NULL) when nothing groups or
-    filters by it (SQLite converts in Python)."""
+    also has owner_id and source. A win or loss (and a win's cycle) is a fact only if it is
+    the deal's standing close: no later win, loss or reopening of the deal exists. ``bounds``
+    (UTC instants [from, to)) keeps only the facts of that time, without converting every
+    row's time to a local day; ``with_day=False`` leaves the day out (NULL) when nothing
+    groups or filters by it (SQLite converts in Python)."""
     deals = _deals(d, pipeline_id, owners, source, deal_ids)
     day_of = d.day if with_day else (lambda _column: "NULL")
     if table == "C":
@@ -101,7 +101,7 @@ def facts_sql(d: Dialect, table: str, pipeline_id: int, owners=None, source=None
             where = (f" WHERE created_at >= {d.instant(bounds[0])} "
                      f"AND created_at < {d.instant(bounds[1])}")
         return (f"SELECT owner_id, source, {day_of('created_at')} AS day, furthest_stage_id, "
-                f"stage_id, status, loss_reason_id, cents AS measure, 1 AS n "
+                f"stage_id, status, loss_reason_id, cents AS measure "
                 f"FROM ({deals}) dd{where}")
     ordered = ("SELECT id AS stage_id, pipeline_id, ROW_NUMBER() OVER (PARTITION BY pipeline_id "
                "ORDER BY position, id) - 1 AS idx FROM pipelines_stage")
@@ -114,33 +114,27 @@ def facts_sql(d: Dialect, table: str, pipeline_id: int, owners=None, source=None
     if bounds:
         in_time = f"t.at >= {d.instant(bounds[0])} AND t.at < {d.instant(bounds[1])} AND "
     day = day_of("t.at")
+    # A close stands when nothing later in the deal's log closes or reopens it.
+    standing = ("NOT EXISTS (SELECT 1 FROM deals_transition nx WHERE nx.deal_id = "
+                "t.deal_id AND nx.id > t.id AND nx.kind IN ('won', 'lost', 'reopen'))")
     if table == "F":
         # The first arrival at a stage needs the deal's whole history (the running maximum of
         # the stage reached before each move), so the time filter comes after the window.
-        before = ("OVER (PARTITION BY tr.deal_id ORDER BY tr.id ROWS BETWEEN UNBOUNDED "
-                  "PRECEDING AND 1 PRECEDING)")
         moves = (f"SELECT {columns}, o.idx, MAX(CASE WHEN tr.kind <> 'correction' THEN o.idx "
-                 f"END) {before} AS prev, MAX(CASE WHEN tr.kind IN ('won', 'lost') THEN tr.id "
-                 f"END) {before} AS last_close, MAX(CASE WHEN tr.kind = 'reopen' THEN tr.id "
-                 f"END) {before} AS last_reopen {joined} "
+                 f"END) OVER (PARTITION BY tr.deal_id ORDER BY tr.id ROWS BETWEEN UNBOUNDED "
+                 f"PRECEDING AND 1 PRECEDING) AS prev {joined} "
                  f"LEFT JOIN ({ordered}) o ON o.stage_id = tr.to_stage_id")
         return (
             f"SELECT t.owner_id, t.source, {day} AS day, 'reach' AS kind, s.stage_id, "
-            f"0 AS loss_reason_id, t.mcents AS measure, 1 AS n FROM ({moves}) t "
+            f"0 AS loss_reason_id, t.mcents AS measure FROM ({moves}) t "
             f"JOIN ({ordered}) s ON s.pipeline_id = t.pipeline_id "
             f"AND s.idx > COALESCE(t.prev, -1) AND s.idx <= t.idx "
             f"WHERE {in_time}t.kind <> 'correction' AND t.idx IS NOT NULL "
-            f"UNION ALL SELECT t.owner_id, t.source, {day}, 'won', 0, 0, t.mcents, 1 "
-            f"FROM ({moves}) t WHERE {in_time}t.kind = 'won' "
+            f"UNION ALL SELECT t.owner_id, t.source, {day}, 'won', 0, 0, t.mcents "
+            f"FROM ({moves}) t WHERE {in_time}t.kind = 'won' AND {standing} "
             f"UNION ALL SELECT t.owner_id, t.source, {day}, 'lost', t.to_stage_id, "
-            f"t.loss_reason_id, t.mcents, 1 FROM ({moves}) t WHERE {in_time}t.kind = 'lost' "
-            # A reopening takes back the close in force (the last one, not yet reopened).
-            f"UNION ALL SELECT t.owner_id, t.source, {day}, c.kind, "
-            f"CASE WHEN c.kind = 'lost' THEN c.to_stage_id ELSE 0 END, "
-            f"CASE WHEN c.kind = 'lost' THEN COALESCE(c.loss_reason_id, 0) ELSE 0 END, "
-            f"-COALESCE({_cents_of('c')}, t.cents), -1 FROM ({moves}) t "
-            f"JOIN deals_transition c ON c.id = t.last_close "
-            f"WHERE {in_time}t.kind = 'reopen' AND t.last_close > COALESCE(t.last_reopen, 0)")
+            f"t.loss_reason_id, t.mcents FROM ({moves}) t "
+            f"WHERE {in_time}t.kind = 'lost' AND {standing}")
     moves = f"SELECT {columns} {joined}"
     if bounds:
         moves += (f" WHERE tr.at >= {d.instant(bounds[0])} AND tr.at < {d.instant(bounds[1])}"
@@ -149,13 +143,13 @@ def facts_sql(d: Dialect, table: str, pipeline_id: int, owners=None, source=None
     cycle = d.greatest(d.seconds_between("t.at", "t.created_at"), "0")
     return (
         f"SELECT t.owner_id, t.source, {day} AS day, 'stay' AS kind, t.from_stage_id AS "
-        f"stage_id, {_stay_bucket(d, stay)} AS bucket, {stay} AS measure, 1 AS n "
+        f"stage_id, {_stay_bucket(d, stay)} AS bucket, {stay} AS measure "
         f"FROM ({moves}) t "
         f"WHERE t.kind IN ('advance', 'skip', 'won', 'lost', 'correction') "
         f"AND t.from_stage_id IS NOT NULL "
         f"UNION ALL SELECT t.owner_id, t.source, {day}, 'cycle', 0, "
         f"CASE WHEN {cycle} <= 0 THEN 0 ELSE {d.idiv(f'{cycle} + 86399', 86400)} END, "
-        f"{cycle}, 1 FROM ({moves}) t WHERE t.kind = 'won'")
+        f"{cycle} FROM ({moves}) t WHERE t.kind = 'won' AND {standing}")
 
 
 def raw_cells(cursor, dialect: Dialect, table: str, pipeline_id: int,
@@ -176,13 +170,13 @@ def raw_cells(cursor, dialect: Dialect, table: str, pipeline_id: int,
         conditions.append(f"{column} = {literal}")
     select = ", ".join(columns)
     facts = facts_sql(dialect, table, pipeline_id, owners, source, deal_ids, bounds, with_day)
-    sql = (f"SELECT {select}{', ' if select else ''}SUM(n), SUM(measure) FROM ({facts}) f"
+    sql = (f"SELECT {select}{', ' if select else ''}COUNT(*), SUM(measure) FROM ({facts}) f"
            + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
            + (f" GROUP BY {select}" if select else ""))
     cursor.execute(sql)
     out: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     for row in cursor.fetchall():
-        if not row[-2] and not row[-1]:
+        if not row[-2]:
             continue
         cell = out[tuple(row[:-2])]
         cell[0] += int(row[-2])

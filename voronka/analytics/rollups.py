@@ -7,8 +7,10 @@ the deals that changed, and for each one subtracts what its snapshot contributed
 its current state contributes. Reports call :func:`ensure_fresh` first, so what they show is
 exact as of the moment they ran; a periodic task or the ``analytics_refresh`` command keeps
 the pending work small. Changing a pipeline's stage order or the time zone triggers a rebuild
-of what they affect. Deleting a deal (the product has no such service) needs
-``analytics_rebuild``.
+of what they affect, and so does a change of the fact rules themselves (facts.FACTS_VERSION,
+remembered in RefreshState: cells made under other rules are never refreshed, only rebuilt,
+whether a report, ``analytics_refresh`` or ``analytics_verify`` comes first). Deleting a deal
+(the product has no such service) needs ``analytics_rebuild``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,16 @@ from voronka.core.models import FieldChange
 from voronka.deals.models import Deal, Transition
 from voronka.pipelines.models import Stage
 
-from .facts import DealState, LocalDay, Move, Sums, accumulate, deal_facts, expand
+from .facts import (
+    FACTS_VERSION,
+    DealState,
+    LocalDay,
+    Move,
+    Sums,
+    accumulate,
+    deal_facts,
+    expand,
+)
 from .models import (
     CohortCell,
     DealSnapshot,
@@ -91,16 +102,16 @@ def ensure_fresh(pipeline_id: int | None = None, order: list[int] | None = None)
         params.append(pipeline_id)
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT s.transition_mark, s.change_mark, s.time_zone, "
+            f"SELECT s.transition_mark, s.change_mark, s.time_zone, s.facts_version, "
             f"(SELECT MAX(id) FROM {Transition._meta.db_table}), "
             f"(SELECT MAX(id) FROM {FieldChange._meta.db_table}), {shape_sql} "
             f"FROM {RefreshState._meta.db_table} s WHERE s.id = 1", params)
         row = cur.fetchone()
-    if row is None or row[2] != settings.TIME_ZONE:
+    if row is None or row[2] != settings.TIME_ZONE or row[3] != FACTS_VERSION:
         _state_row()
         rebuild()
         return
-    t_mark, c_mark, _tz, t_max, c_max, shape = row
+    t_mark, c_mark, _tz, _version, t_max, c_max, shape = row
     if order is not None and shape is not None and shape != ",".join(map(str, order)):
         rebuild(pipeline_ids=[pipeline_id])
     elif (t_max or 0) > t_mark or (c_max or 0) > c_mark:
@@ -184,8 +195,7 @@ def _quote(name: str) -> str:
 
 def write_deltas(deltas: Sums, *, bulk: bool = False) -> None:
     """Add the sums of ``deltas`` (facts.accumulate) to the cells. A refresh drops the cells
-    whose both measures reach zero (a count alone can: a win and a cancelled one); a rebuild
-    (``bulk``) only adds, through the fastest path there is."""
+    that reach zero; a rebuild (``bulk``) only adds, through the fastest path there is."""
     by_table: dict[str, list[tuple]] = defaultdict(list)
     for (table, p, level, grain, day, owner, source, *rest), (n, value) in expand(
             deltas).items():
@@ -295,10 +305,19 @@ def apply_deals(deal_ids: list[int], local_day: LocalDay, orders: dict[int, list
     return len(deal_ids)
 
 
+def _outdated(state: RefreshState) -> bool:
+    """Cells made in another time zone or under other fact rules: a refresh would subtract
+    facts they never had."""
+    return state.time_zone != settings.TIME_ZONE or state.facts_version != FACTS_VERSION
+
+
 def refresh() -> int:
-    """Apply every change logged since the last refresh. Returns the number of deals redone."""
+    """Apply every change logged since the last refresh. Returns the number of deals redone
+    (every deal when the cells were outdated and had to be rebuilt)."""
     from . import bulk
 
+    if _outdated(_state_row()):
+        return rebuild()
     _rebuild_reordered()
     t_max, c_max = _horizon()
     with bulk.exclusive(), transaction.atomic():
@@ -347,9 +366,11 @@ def rebuild(*, pipeline_ids: list[int] | None = None, batch: int = 20000,
         shapes.delete()
         _remember_orders(orders)
         state = _state_row()
-        updates = {"rebuilt_at": timezone.now(), "time_zone": settings.TIME_ZONE}
+        updates: dict[str, object] = {"rebuilt_at": timezone.now()}
         if pipeline_ids is None:
-            updates.update(transition_mark=t_max, change_mark=c_max)
+            # Only a full rebuild makes every cell of this time zone and these rules.
+            updates.update(transition_mark=t_max, change_mark=c_max,
+                           time_zone=settings.TIME_ZONE, facts_version=FACTS_VERSION)
         RefreshState.objects.filter(pk=state.pk).update(**updates)
     if pipeline_ids is not None and then_refresh:
         refresh()

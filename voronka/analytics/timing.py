@@ -4,17 +4,23 @@ A *stay* is the time a deal spent on a stage, counted when it left the stage (ad
 win, loss or correction) within the period; a reopened deal starts a new stay, and the time in
 the archive is nobody's stay. Mean is exact; median and 90th percentile are nearest-rank on
 the durations rounded up to the report's resolution (facts.stay_bucket: hours up to 3 days,
-days up to 90, weeks beyond). The *cycle* runs from a deal's creation to its win, for the
-wins of the period. A stay is *over the limit* when it is longer than the stage's time limit,
-exactly (facts.limit_fits_buckets: from the buckets when the limit is on their edge, else
-from the log). *Pipeline velocity* = open deals × win rate × average won budget ÷
-average cycle in days: the money the current pipeline is expected to bring per day.
+days up to 90, weeks beyond). A stay is *over the limit* when it is longer than the stage's
+time limit, exactly: from the buckets when the limit is on their edge
+(facts.limit_fits_buckets), else from the log, one grouped query for all such stages.
+
+The *cycle* runs from a deal's creation to its standing win — the deal's last close, if it
+is a win no reopening followed — for the standing wins made in the period. *Pipeline
+velocity* = open deals × win rate × average won budget ÷ average cycle in days: the money the
+current pipeline is expected to bring per day. It, the win rate and the averages are None
+("—") whenever what they divide by is not positive.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q
 
 from voronka.accounts.models import User
 from voronka.deals.models import Transition
@@ -72,21 +78,27 @@ class Timing:
     velocity: Velocity
 
 
-def stays_over(ctx: Context, stage_id: int, limit_hours: int) -> int:
-    """The stays of the period on a stage longer than ``limit_hours``, from the log (the same
-    moves as the duration facts: the deals of the pipeline in the scope, by their owner and
-    source now)."""
+def stays_over(ctx: Context, limits: dict[int, int]) -> dict[int, int]:
+    """Per stage id: the stays of the period on it longer than its limit (``limits``: stage id
+    → hours), counted from the log in one grouped query for all the stages (the same moves as
+    the duration facts: the deals of the pipeline in the scope, by their owner and source
+    now). Stages without such stays are left out."""
+    if not limits:
+        return {}
     scope, f = ctx.scope, ctx.filters
     start, end = day_bounds(f.date_from, f.date_to)
+    over = Q()
+    for stage_id, hours in limits.items():
+        over |= Q(from_stage_id=stage_id, seconds_in_stage__gt=hours * 3600)
     qs = Transition.objects.filter(
-        pipeline_id=scope.pipeline_id, at__gte=start, at__lt=end, kind__in=EXIT_KINDS,
-        from_stage_id=stage_id, seconds_in_stage__gt=limit_hours * 3600,
+        over, pipeline_id=scope.pipeline_id, at__gte=start, at__lt=end, kind__in=EXIT_KINDS,
         deal__pipeline_id=scope.pipeline_id)
     if scope.owners is not None:
         qs = qs.filter(deal__owner_id__in=scope.owners)
     if scope.source is not None:
         qs = qs.filter(deal__source=scope.source)
-    return qs.count()
+    return dict(qs.order_by().values("from_stage_id").annotate(n=Count("id"))
+                .values_list("from_stage_id", "n"))
 
 
 def stage_times(ctx: Context, rows: dict[tuple, list[int]]) -> list[StageTime]:
@@ -98,6 +110,7 @@ def stage_times(ctx: Context, rows: dict[tuple, list[int]]) -> list[StageTime]:
         if kind == "stay" and stage_id in hist:
             hist[stage_id].append((int(bucket), n))
             seconds[stage_id] += secs
+    from_log: dict[int, int] = {}  # limits inside a bucket: counted from the log, at once
     for stage_id, histogram in hist.items():
         st = by_id[stage_id]
         histogram.sort()
@@ -111,8 +124,15 @@ def stage_times(ctx: Context, rows: dict[tuple, list[int]]) -> list[StageTime]:
             limit = st.time_limit_hours
             if limit_fits_buckets(limit):
                 st.over_limit = sum(n for b, n in histogram if b > limit)
+            elif st.stays:
+                from_log[stage_id] = limit
             else:
-                st.over_limit = stays_over(ctx, stage_id, limit) if st.stays else 0
+                st.over_limit = 0
+    counted = stays_over(ctx, from_log)
+    for stage_id in from_log:
+        by_id[stage_id].over_limit = counted.get(stage_id, 0)
+    for st in out:
+        if st.over_limit is not None:
             st.over_limit_share = ratio(st.over_limit, st.stays)
     return out
 
@@ -124,7 +144,7 @@ def cycle(rows: dict[tuple, list[int]]) -> Cycle:
     won = sum(n for _b, n in histogram)
     bands = [(lo, hi, sum(n for b, n in histogram if b >= lo and (hi is None or b <= hi)))
              for lo, hi in CYCLE_BANDS]
-    return Cycle(won, seconds / won / 86400 if won else None, percentile(histogram, 50),
+    return Cycle(won, seconds / won / 86400 if won > 0 else None, percentile(histogram, 50),
                  percentile(histogram, 90), bands)
 
 
@@ -137,14 +157,16 @@ def velocity(outcomes: dict[tuple, list[int]], open_now: dict[tuple, list[int]],
     cycle_n = sum(n for (kind, _s, _b), (n, _x) in cycle_rows.items() if kind == "cycle")
     cycle_s = sum(s for (kind, _s, _b), (_n, s) in cycle_rows.items() if kind == "cycle")
     open_amount = Amount.of(open_now.get(()))
-    avg_budget = (won.budget / won.n).quantize(Decimal("0.01")) if won.n else None
-    avg_days = (Decimal(cycle_s) / cycle_n / 86400) if cycle_n else None
+    closed = won.n + lost
+    # Every quotient only over a positive count: "—" (None) rather than a division error.
+    avg_budget = (won.budget / won.n).quantize(Decimal("0.01")) if won.n > 0 else None
+    avg_days = (Decimal(cycle_s) / cycle_n / 86400) if cycle_n > 0 else None
     per_day = None
-    if won.n and avg_days:
+    if won.n > 0 and closed > 0 and avg_days is not None and avg_days > 0:
         # open × (won ÷ closed) × (won budget ÷ won) ÷ days = open × won budget ÷ closed ÷ days
-        per_day = (open_amount.n * won.budget / (won.n + lost) / avg_days).quantize(
+        per_day = (open_amount.n * won.budget / closed / avg_days).quantize(
             Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return Velocity(open_amount, won, lost, ratio(won.n, won.n + lost), avg_budget,
+    return Velocity(open_amount, won, lost, ratio(won.n, closed), avg_budget,
                     avg_days.quantize(Decimal("0.01")) if avg_days is not None else None,
                     per_day)
 
