@@ -178,6 +178,9 @@ def duck_load(data: Path, meta: dict):
         spec = "{" + ", ".join(f"'{c}': '{types[c]}'" for c in cols) + "}"
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv('{data / name}', "
                     f"header = false, columns = {spec})")
+    # As in the loaded databases: the generated log records no budget on its moves (NULL: the
+    # reports use the deal's budget).
+    con.execute("ALTER TABLE deals_transition ADD COLUMN budget DECIMAL(14,2)")
     return con
 
 
