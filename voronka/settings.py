@@ -147,6 +147,8 @@ TASKS = {
 # A job left RUNNING by a worker not seen for this long is put back in the queue.
 VORONKA_JOB_LEASE_SECONDS = float(os.environ.get("VORONKA_JOB_LEASE_SECONDS", "120"))
 VORONKA_JOB_RETENTION_DAYS = int(os.environ.get("VORONKA_JOB_RETENTION_DAYS", "7"))
+# How often the worker looks for deals over their stage time limit (automation.limits).
+VORONKA_STAGE_LIMIT_CHECK_MINUTES = int(os.environ.get("VORONKA_STAGE_LIMIT_CHECK_MINUTES", "10"))
 # Outgoing webhooks to private/loopback addresses are refused unless this is set.
 VORONKA_WEBHOOKS_ALLOW_PRIVATE = env_bool("VORONKA_WEBHOOKS_ALLOW_PRIVATE", False)
 
