@@ -157,3 +157,23 @@ def test_two_workers_checking_at_once_remind_once(pipeline, head, manager):
     assert Notification.objects.count() == StageLimitReminder.objects.count() == 20
     assert sorted(Notification.objects.values_list("deal_id", flat=True)) == sorted(
         d.pk for d in deals)
+
+
+def test_an_owner_who_cannot_act_is_not_told_and_the_stay_waits_for_one_who_can(
+        pipeline, stages, head, admin, manager, manager2, other_team):
+    """A deactivated owner, or one moved to another team, gets nothing (and learns nothing of
+    the deal); no reminder is recorded, so the owner the deal is handed to is reminded."""
+    from voronka.accounts.models import Role
+    from voronka.accounts.services import user_update
+
+    _limit(head, stages)
+    gone = make_deal(pipeline, manager, title="Ушедший", created_at=_ago(3))
+    moved = make_deal(pipeline, manager2, title="Переведённый", created_at=_ago(3))
+    user_update(user=manager, actor=admin, is_active=False)
+    user_update(user=manager2, actor=admin, role=Role.MARKETER, team=other_team)
+    assert limits.remind_over_limit() == 0
+    assert not Notification.objects.exists() and not StageLimitReminder.objects.exists()
+    deal_update(deal=Deal.objects.get(pk=gone.pk), actor=head, owner=head)
+    assert limits.remind_over_limit() == 1
+    assert list(Notification.objects.values_list("user_id", "deal_id")) == [(head.pk, gone.pk)]
+    assert not Notification.objects.filter(deal=moved).exists()

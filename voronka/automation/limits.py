@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from voronka.deals.models import Deal
+from voronka.deals.visibility import can_see_deal
 from voronka.pipelines.models import Stage
 
 from .models import StageLimitReminder
@@ -61,6 +62,10 @@ def _remind(deal_id: int, stage: Stage, entered: datetime.datetime,
                         stage_entered_at=entered).first())
         if deal is None or now - entered <= datetime.timedelta(hours=stage.time_limit_hours):
             return False  # moved on, closed, or not over the limit
+        if not (deal.owner.is_active and can_see_deal(deal.owner, deal)):
+            # Nobody to tell (a deactivated owner, or one moved to another team): no reminder
+            # is recorded, so the stay is reminded once the deal has an owner who can act.
+            return False
         try:
             with transaction.atomic():
                 StageLimitReminder.objects.create(
@@ -68,11 +73,10 @@ def _remind(deal_id: int, stage: Stage, entered: datetime.datetime,
                     limit_hours=stage.time_limit_hours, owner=deal.owner, created_at=now)
         except IntegrityError:
             return False  # another run of the job reminded first
-        if deal.owner.is_active:
-            notification_create(
-                user=deal.owner, text=_text(deal, stage), deal=deal, url=deal_url(deal.pk),
-                idempotency_key=f"stage-limit:{deal.pk}:{stage.pk}:"
-                                f"{entered.isoformat()}:{deal.owner_id}")
+        notification_create(
+            user=deal.owner, text=_text(deal, stage), deal=deal, url=deal_url(deal.pk),
+            idempotency_key=f"stage-limit:{deal.pk}:{stage.pk}:"
+                            f"{entered.isoformat()}:{deal.owner_id}")
         return True
 
 
