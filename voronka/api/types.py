@@ -11,17 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import AfterValidator, Field
 
+from voronka.core.normalize import unstorable
+
 MAX_ID = 2**63 - 1
 MAX_INT = 2**31 - 1
 
 
 def _clean_text(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError(_("The text contains a NUL character, which cannot be stored. Remove it."))
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError(_("The text is not valid Unicode.")) from exc
+    problem = unstorable(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 

@@ -40,18 +40,25 @@ def normalize_email(raw: str) -> str:
     return text
 
 
-def clean_text(raw: object, *, field: str, max_length: int | None = None) -> str:
-    """Free text from a user, stripped. A NUL character or a lone surrogate (which PostgreSQL
-    refuses to store, with a server error) and a text past ``max_length`` are refused, naming
-    ``field``; Django's form fields do the same for the doors that have a form."""
-    text = str(raw or "").strip()
+def unstorable(text: str) -> str | None:
+    """Why ``text`` cannot be stored, or None: a NUL character or a lone surrogate (PostgreSQL
+    refuses both, with a server error)."""
     if "\x00" in text:
-        raise ValidationError({field: _("The text contains a NUL character, which cannot be "
-                                        "stored. Remove it.")})
+        return _("The text contains a NUL character, which cannot be stored. Remove it.")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValidationError({field: _("The text is not valid Unicode.")}) from None
+        return _("The text is not valid Unicode.")
+    return None
+
+
+def clean_text(raw: object, *, field: str, max_length: int | None = None) -> str:
+    """Free text from a user, stripped; unstorable text and a text past ``max_length`` are
+    refused naming ``field`` (Django's form fields do the same for the doors with a form)."""
+    text = str(raw or "").strip()
+    problem = unstorable(text)
+    if problem:
+        raise ValidationError({field: problem})
     if max_length is not None and len(text) > max_length:
         raise ValidationError({field: _("At most %(n)d characters.") % {"n": max_length}})
     return text
