@@ -31,10 +31,6 @@ def _month(raw: str | None) -> datetime.date:
         return timezone.localdate().replace(day=1)
 
 
-def _int(raw: str | None) -> int | None:
-    return parse_id(raw)
-
-
 def _shift(month: datetime.date, by: int) -> datetime.date:
     index = month.year * 12 + month.month - 1 + by
     return datetime.date(index // 12, index % 12 + 1, 1)
@@ -86,10 +82,10 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     month = _month(request.GET.get("month") or request.POST.get("month"))
     if request.method == "POST":
         team = next((t for t in plans.plannable_teams(request.user)
-                     if t.pk == _int(request.POST.get("team"))), None)
+                     if t.pk == parse_id(request.POST.get("team"))), None)
         if team is None:
             raise Http404
-        user_id = _int(request.POST.get("user"))
+        user_id = parse_id(request.POST.get("user"))
         person = User.objects.filter(pk=user_id, team=team).first() if user_id else None
         if request.POST.get("user") and person is None:
             raise Http404  # not a row of the screen: never the team's plan instead
@@ -178,7 +174,7 @@ def prospect_view(request: HttpRequest) -> HttpResponse:
 @web_view
 def model_view(request: HttpRequest) -> HttpResponse:
     pipelines = pipelines_for(request.user)
-    pipeline = next((p for p in pipelines if p.pk == _int(request.GET.get("pipeline")
+    pipeline = next((p for p in pipelines if p.pk == parse_id(request.GET.get("pipeline")
                                                             or request.POST.get("pipeline"))),
                     pipelines[0] if pipelines else None)
     if request.method == "POST":

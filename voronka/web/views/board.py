@@ -7,12 +7,13 @@ from django.shortcuts import redirect, render
 
 from voronka.accounts.selectors import team_choices, user_choices
 from voronka.core.errors import NotFound
+from voronka.core.numbers import parse_int
 from voronka.deals.board import BoardFilters, board_column, board_get, board_sources
 from voronka.deals.visibility import can_use_pipeline
 from voronka.pipelines.selectors import pipeline_get, pipeline_list
 
 from ..cards import BoardHtml
-from .common import int_or_none, render_with_parts, web_view
+from .common import render_with_parts, web_view
 
 LAST_PIPELINE_KEY = "board_pipeline"
 
@@ -60,7 +61,7 @@ def board_more(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpRes
     pipeline = pipeline_get(user=request.user, pk=pipeline_id)
     filters = BoardFilters.from_query(request.GET)
     column = board_column(user=request.user, pipeline=pipeline, stage_id=stage_id,
-                          filters=filters, offset=int_or_none(request.GET.get("offset")) or 0)
+                          filters=filters, offset=parse_int(request.GET.get("offset")) or 0)
     if not request.htmx:
         return redirect("web:board_pipeline", pipeline_id=pipeline.pk)
     return render(request, "web/board/_cards.html", {

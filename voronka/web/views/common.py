@@ -18,7 +18,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from voronka.core import errors
-from voronka.core.numbers import parse_int
 
 
 def render_with_parts(request: HttpRequest, template: str, context: dict[str, Any], *,
@@ -133,7 +132,3 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
                                                      require_https=request.is_secure()):
         return candidate
     return fallback
-
-
-def int_or_none(raw: Any) -> int | None:
-    return parse_int(raw)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from voronka.accounts.selectors import team_choices, user_choices
 from voronka.analytics.export import Table, to_xlsx
 from voronka.core import cells, errors
+from voronka.core.numbers import parse_int
 from voronka.crm.selectors import company_get, contact_get
 from voronka.crm.selectors import company_list as company_select
 from voronka.crm.selectors import contact_list as contact_select
@@ -29,7 +30,7 @@ from voronka.deals.selectors import deal_list as deal_select
 from voronka.pipelines.selectors import pipeline_list, stage_list
 
 from ..forms.crm import CompanyForm, ContactForm
-from .common import apply_errors, int_or_none, web_view, writer_view
+from .common import apply_errors, web_view, writer_view
 
 PER_PAGE = 50
 SORTS = {"title": "title", "budget": "budget", "stage": "stage__position",
@@ -57,10 +58,10 @@ def list_filters(query) -> dict:
     """The deals list's own filters beyond the board's (status, pipeline, stages, closing)."""
     status = query.get("status", "open")
     return {"status": status if status in STATUSES else "open",
-            "pipeline_id": int_or_none(query.get("pipeline")),
-            "stage_id": int_or_none(query.get("stage")),
+            "pipeline_id": parse_int(query.get("pipeline")),
+            "stage_id": parse_int(query.get("stage")),
             "onwards": query.get("onwards") == "1",
-            "reached_stage_id": int_or_none(query.get("reached")),
+            "reached_stage_id": parse_int(query.get("reached")),
             "closed_from": _moment(query.get("closed_from")),
             "closed_to": _moment(query.get("closed_to"))}
 

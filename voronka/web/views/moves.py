@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh, reswap, retarget
 
 from voronka.core import errors
+from voronka.core.numbers import parse_int
 from voronka.deals.board import BoardFilters, board_card, move_blockers, stage_totals
 from voronka.deals.models import Deal
 from voronka.deals.provide import deal_facts_provide
@@ -30,7 +31,7 @@ from voronka.pipelines.models import LossReason, Stage
 
 from ..forms.facts import FactsForm
 from ..forms.moves import ArchiveForm
-from .common import apply_errors, int_or_none, toast_response, trigger, web_view
+from .common import apply_errors, toast_response, trigger, web_view
 
 WIN = "win"
 
@@ -43,7 +44,7 @@ class _Ctx:
         self.origin = "board" if source.get("origin") == "board" else "deal"
         self.filter_query = source.get("filters", "")
         self.filters = BoardFilters.from_query(QueryDict(self.filter_query))
-        self.version = int_or_none(source.get("version"))
+        self.version = parse_int(source.get("version"))
         self.target = source.get("to_stage", "")
 
     def hidden(self) -> dict[str, str]:
@@ -55,7 +56,7 @@ class _Ctx:
 
 
 def _stage(deal: Deal, raw: str) -> Stage:
-    stage = Stage.objects.filter(pipeline_id=deal.pipeline_id, pk=int_or_none(raw) or 0).first()
+    stage = Stage.objects.filter(pipeline_id=deal.pipeline_id, pk=parse_int(raw) or 0).first()
     if stage is None:
         raise errors.ValidationError({"to_stage": _("Choose a stage of the deal's pipeline.")})
     return stage
@@ -95,7 +96,7 @@ def _refused(request: HttpRequest, deal: Deal, message: str, status: int) -> Htt
 
 def _facts_dialog(request: HttpRequest, ctx: _Ctx, deal: Deal, form: FactsForm | None = None,
                   status: int = 200) -> HttpResponse:
-    to_stage_id = None if ctx.target == WIN else int_or_none(ctx.target)
+    to_stage_id = None if ctx.target == WIN else parse_int(ctx.target)
     if form is None:
         form = FactsForm(deal=deal, user=request.user,
                          blockers=move_blockers(deal=deal, to_stage_id=to_stage_id))
@@ -145,7 +146,7 @@ def deal_facts(request: HttpRequest, deal_id: int) -> HttpResponse:
     deal, ctx = deal_get(user=request.user, pk=deal_id), _Ctx(request)
     if request.method == "GET":
         return _facts_dialog(request, ctx, deal)
-    to_stage_id = None if ctx.target == WIN else int_or_none(ctx.target)
+    to_stage_id = None if ctx.target == WIN else parse_int(ctx.target)
     blockers = move_blockers(deal=deal, to_stage_id=to_stage_id)
     form = FactsForm(request.POST, deal=deal, user=request.user, blockers=blockers)
     if not form.is_valid():

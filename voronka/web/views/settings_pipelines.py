@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from voronka.accounts.selectors import team_list
 from voronka.core import errors
+from voronka.core.numbers import parse_int
 from voronka.deals.gates import requirement_label
 from voronka.deals.visibility import can_manage_pipeline
 from voronka.pipelines.lint import pipeline_lint, pipeline_lint_preview
@@ -51,7 +52,7 @@ from ..forms.settings import (
     RequirementForm,
     StageForm,
 )
-from .common import apply_errors, int_or_none, staff_view
+from .common import apply_errors, staff_view
 
 
 def _managed(request: HttpRequest, pipeline_id: Any) -> Pipeline:
@@ -167,7 +168,7 @@ def pipeline_lint_view(request: HttpRequest, pipeline_id: int) -> HttpResponse:
     """The linter's findings for the pipeline as it would be with the name being typed."""
     pipeline = _managed(request, pipeline_id)
     renames = {}
-    stage_id = int_or_none(request.GET.get("stage"))
+    stage_id = parse_int(request.GET.get("stage"))
     if stage_id:
         prefix = f"s{stage_id}-name"
         renames[stage_id] = request.GET.get(prefix, request.GET.get("name", ""))
@@ -216,14 +217,14 @@ def stage_order(request: HttpRequest, pipeline_id: int) -> HttpResponse:
     """New order of the stages: the full list (drag and drop) or one stage up/down."""
     pipeline = _managed(request, pipeline_id)
     ids = list(pipeline.stages.order_by("position", "id").values_list("pk", flat=True))
-    moving, direction = int_or_none(request.POST.get("stage")), request.POST.get("direction")
+    moving, direction = parse_int(request.POST.get("stage")), request.POST.get("direction")
     if moving in ids and direction in ("up", "down"):
         i = ids.index(moving)
         j = i - 1 if direction == "up" else i + 1
         if 0 <= j < len(ids):
             ids[i], ids[j] = ids[j], ids[i]
     elif request.POST.getlist("order"):
-        ids = [int_or_none(v) or 0 for v in request.POST.getlist("order")]
+        ids = [parse_int(v) or 0 for v in request.POST.getlist("order")]
     try:
         stage_reorder(actor=request.user, pipeline=pipeline, stage_ids=ids)
     except errors.ValidationError as exc:

@@ -18,13 +18,14 @@ from voronka.accounts.services import (
     user_update,
 )
 from voronka.core import errors
+from voronka.core.numbers import parse_int
 
 from ..forms.settings import TeamForm, UserCreateForm, UserEditForm
-from .common import apply_errors, int_or_none, staff_view
+from .common import apply_errors, staff_view
 
 
 def _team(teams, raw: str):
-    pk = int_or_none(raw)
+    pk = parse_int(raw)
     return teams.filter(pk=pk).first() if pk else None
 
 

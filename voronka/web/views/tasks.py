@@ -22,8 +22,9 @@ from voronka.activities.selectors import (
 from voronka.activities.services import task_complete
 from voronka.activities.wording import check_task_wording
 from voronka.core import errors
+from voronka.core.numbers import parse_int
 
-from .common import int_or_none, safe_next, toast_response, trigger, web_view
+from .common import safe_next, toast_response, trigger, web_view
 
 NAME = re.compile(r"[a-z][a-z0-9_-]{0,40}")
 GROUPS = (("overdue", gettext_lazy("Overdue")), ("today", gettext_lazy("Today")),
@@ -35,7 +36,7 @@ GROUPS = (("overdue", gettext_lazy("Overdue")), ("today", gettext_lazy("Today"))
 def task_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     people = list(user_list(user=user)) if (user.is_admin or user.is_head) else []
-    assignee_id = int_or_none(request.GET.get("assignee")) if people else None
+    assignee_id = parse_int(request.GET.get("assignee")) if people else None
     if assignee_id not in {p.pk for p in people}:
         assignee_id = user.pk
     now = timezone.now()
